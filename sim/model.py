@@ -1,0 +1,354 @@
+"""The conflict model: a Mesa model whose cells are numpy layers and whose agents are units.
+
+One step (default 6 hours): dated events, daily refresh of supply and flow fields, unit decisions and
+movement, air power, Lanchester combat, supply attrition, then control of cells. Territory per faction
+is recorded once a day with Mesa's DataCollector, along with a snapshot of the owner grid.
+
+Cells are deliberately not Mesa cells or agents: a one-agent-per-cell grid is hundreds of times slower
+for the same spread step (see docs/performance.md); every grid-wide rule works on whole arrays.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import mesa
+import numpy as np
+from scipy.sparse.csgraph import connected_components
+
+from sim.factions import Factions
+from sim.rules import airpower, combat, control, movement, supply
+from sim.rules.events import apply_event
+from sim.scenario.schema import TERRAIN_CLASSES, Scenario
+from sim.units import Unit
+from sim.world.graph import FlowField
+from sim.world.world import World, build_world
+
+RESUME_MARGIN = 0.15  # a retreating unit turns back once this much above its retreat threshold
+
+
+class ConflictModel(mesa.Model):
+    """A scenario in motion. Build it with a frozen Scenario and a seed; call `step()` or `run_days()`."""
+
+    def __init__(self, scenario: Scenario, seed: int | None = None, cell_km: float | None = None) -> None:
+        seed = scenario.meta.seed if seed is None else int(seed)
+        super().__init__(rng=seed)
+        self.seed = seed
+        self.scenario = scenario
+        self.world: World = build_world(scenario, cell_km)
+        self.factions = Factions(scenario)
+        self.time: datetime = scenario.meta.start
+        self.step_hours = scenario.meta.step_hours
+        self.steps_per_day = 24 // self.step_hours
+        self.step_count = 0
+        gx, gy = self.world.grid.centres()
+        self._cx, self._cy = gx.ravel(), gy.ravel()
+        cell = self.world.grid.cell_km
+        self._zoc = control.disk_offsets(scenario.control.zoc_km / cell)
+        self._presence = control.disk_offsets(scenario.control.presence_km / cell)
+        self._reach = control.disk_offsets(scenario.combat.range_km / cell)
+        self._footprint = self.world.footprint >= 0
+        self._terrain_defence = np.array([scenario.combat.terrain_defence.get(t, 1.0) for t in TERRAIN_CLASSES])
+        self._place_values = np.array([p.value for p in scenario.places], dtype=float)
+
+        self.owner = control.initial_owner(scenario, self.world, self.factions.index)
+        self.start_owner = self.owner.copy()
+        self.zone_active = {z.name: z.active for z in scenario.zones}
+        self.zone_names = [z.name for z in scenario.zones]
+        self.zone_belief = np.array([[d["zone_respect"]] * len(self.zone_names) for d in self.factions.doctrine],
+                                    dtype=float).reshape(len(self.factions), len(self.zone_names))
+        self.air = [airpower.AirState(r) for r in scenario.air_power]
+        self._pending = list(scenario.events)
+        self.log: list[dict[str, Any]] = []
+        self.snapshots: list[np.ndarray] = []
+        self.snapshot_dates: list[datetime] = []
+        for spec in scenario.units:
+            self.add_unit(name=spec.name, faction=spec.faction, cell=self.world.cell_index(spec.lon, spec.lat),
+                          strength=spec.strength, mobility=spec.mobility, posture=spec.posture, fire=spec.fire,
+                          firepower=spec.firepower, speed=spec.speed)
+        self.influence = self._spread(self._zoc)
+        self._flows: dict[tuple[int, str], FlowField] = {}
+        self._supply: dict[int, FlowField] = {}
+        self.datacollector = mesa.DataCollector(model_reporters={"factions": _faction_rows})
+        self._record_day()
+
+    # ----------------------------------------------------------------- units
+    def add_unit(self, name: str, faction: str, cell: int, strength: float, mobility: str = "motorised",
+                 posture: str = "attack", fire: str = "aimed", firepower: float = 1.0, speed: float = 1.0) -> Unit:
+        """Place a new unit; its strength is scaled by its faction's `strength_scale`."""
+        fi = self.factions.index[faction]
+        scale = self.factions.doctrine[fi]["strength_scale"]
+        return Unit(self, name, fi, int(cell), strength * scale, mobility, posture, fire, firepower, speed)
+
+    def unit_list(self) -> list[Unit]:
+        """Living units in creation order (the order every rule visits them, for determinism)."""
+        return sorted(self.agents_by_type.get(Unit, []), key=lambda u: u.unique_id)
+
+    def distance_km(self, a: int, b: int) -> float:
+        return float(np.hypot(self._cx[a] - self._cx[b], self._cy[a] - self._cy[b]))
+
+    def nearest_place(self, lonlat: tuple[float, float] | None = None, cell: int | None = None) -> str:
+        """Name of the place closest to a point or cell (for labelling events)."""
+        if not self.scenario.places:
+            return ""
+        if cell is None:
+            cell = self.world.cell_index(*lonlat)
+        pc = self.world.place_cells
+        d = np.hypot(self._cx[pc] - self._cx[cell], self._cy[pc] - self._cy[cell])
+        return self.scenario.places[int(np.argmin(d))].name
+
+    def learn_zones(self, unit: Unit) -> None:
+        """A unit struck from the air inside a zone teaches its faction the zone is enforced."""
+        for z, name in enumerate(self.zone_names):
+            if self.zone_active[name] and self.world.zones[name].flat[unit.cell]:
+                self.zone_belief[unit.faction, z] = 1.0
+
+    # ----------------------------------------------------------------- grids
+    def _spread(self, offsets: tuple[np.ndarray, np.ndarray], weight_one: bool = False) -> np.ndarray:
+        units = self.unit_list()
+        return control.spread(self.world.shape, len(self.factions), [u.cell for u in units],
+                              [u.faction for u in units], [1.0 if weight_one else u.strength for u in units],
+                              offsets)
+
+    def area_km2(self) -> np.ndarray:
+        """Area held by each faction now, in km²."""
+        counts = np.bincount(self.owner[self.world.region].astype(np.int64) + 1, minlength=len(self.factions) + 1)
+        return counts[1:] * self.world.grid.cell_area_km2
+
+    def _refresh_fields(self) -> None:
+        """Recompute supply fields and flow fields from current control (once a day)."""
+        w, f = self.world, self.factions
+        friendly, hostile = f.friendly, f.hostile
+        enemy = np.tensordot(hostile.astype(np.float32), self.influence, axes=1)
+        take = control.takeable(self.owner, hostile)
+        place_index = {p.name: i for i, p in enumerate(self.scenario.places)}
+        self._supply, self._flows = {}, {}
+        units = self.unit_list()
+        for fi, fac in enumerate(self.scenario.factions):
+            src = np.array([w.place_cells[place_index[n]] for n in fac.supply_sources], dtype=np.int64)
+            self._supply[fi] = supply.supply_field(w.graph, w.cell_hours["motorised"], self.owner, friendly[fi],
+                                                   src, self.scenario.supply.range_hours)
+            doc = f.doctrine[fi]
+            cells, offsets = movement.objectives(self.owner, take[fi], w.region, w.place_cells, self._place_values,
+                                                 doc["territory_value"], doc["value_hours"])
+            zones = [self.world.zones[z] & self.zone_active[z] & self._zone_enforced_against(fi, z)
+                     for z in self.zone_names]
+            for mob in sorted({u.mobility for u in units if u.faction == fi and u.posture == "attack"}):
+                cost = movement.route_cost(w.cell_hours[mob], enemy[fi], doc["caution"], zones, self.zone_belief[fi])
+                self._flows[(fi, mob)] = movement.flow_field(w.graph, cost, cells, offsets)
+
+    def _zone_enforced_against(self, fi: int, zone: str) -> bool:
+        """Whether an air-denial rule over `zone` targets faction `fi`."""
+        for st in self.air:
+            r = st.rule
+            if r.rule == "zone_denial" and r.zone == zone and self._targets(st)[fi]:
+                return True
+        return False
+
+    def _targets(self, st: airpower.AirState) -> np.ndarray:
+        r = st.rule
+        if r.targets:
+            return np.isin(np.arange(len(self.factions)), [self.factions.index[t] for t in r.targets])
+        return self.factions.hostile[self.factions.index[r.actor]]
+
+    # ----------------------------------------------------------------- step
+    def step(self) -> None:
+        """Advance the world by one step of `step_hours`."""
+        days = self.step_hours / 24.0
+        sc = self.scenario
+        while self._pending and self._pending[0].date <= self.time:
+            ev = self._pending.pop(0)
+            self._log(**apply_event(self, ev))
+        if self.step_count % self.steps_per_day == 0:
+            for st in self.air:
+                st.used_today = 0.0
+            self._refresh_fields()
+
+        units = self.unit_list()
+        for u in units:
+            u.in_supply = bool(np.isfinite(self._supply[u.faction].cost.flat[u.cell]))
+            threshold = self.factions.doctrine[u.faction]["retreat_threshold"]
+            if u.ratio < threshold:
+                u.retreating = True
+            elif u.retreating and u.ratio >= threshold + RESUME_MARGIN and u.in_supply:
+                u.retreating = False
+        self._move(units)
+        self._fight(units, days)
+        units = self.unit_list()
+        strength = np.array([u.strength for u in units])
+        updated = supply.apply_supply(strength, np.array([u.initial for u in units]),
+                                      np.array([u.in_supply for u in units], dtype=bool),
+                                      np.array([u.engaged for u in units], dtype=bool), days,
+                                      sc.supply.attrition_per_day, sc.supply.replenish_per_day)
+        for u, s in zip(units, updated, strict=True):
+            u.strength = float(s)
+        self._dissolve()
+        self._control()
+        self.step_count += 1
+        self.time = sc.meta.start + timedelta(hours=self.step_hours * self.step_count)
+        if self.step_count % self.steps_per_day == 0:
+            self._record_day()
+
+    def run_days(self, days: int, progress: Any = None) -> None:
+        """Run whole days; `progress(day, days)` is called after each one if given."""
+        for day in range(days):
+            for _ in range(self.steps_per_day):
+                self.step()
+            if progress is not None:
+                progress(day + 1, days)
+
+    def _move(self, units: list[Unit]) -> None:
+        width = self.world.grid.width
+        hostile = self.factions.hostile.astype(np.float32)
+        reach = self._spread(self._reach, weight_one=True)
+        threatened = np.tensordot(hostile, reach, axes=1) > 0  # (F, H, W): a hostile unit is within range
+        for u in units:
+            if u.retreating:
+                field, stop = self._supply[u.faction], None
+            elif u.attacking and not u.engaged:
+                field, stop = self._flows.get((u.faction, u.mobility)), threatened[u.faction]
+            else:
+                continue
+            if field is None:
+                continue
+            budget = self.step_hours * u.speed
+            u.cell, u.carry_hours = movement.walk(u.cell, budget, u.carry_hours, field.next_cell,
+                                                  self.world.cell_hours[u.mobility], width, stop)
+
+    def _fight(self, units: list[Unit], days: float) -> None:
+        sc, n = self.scenario, len(units)
+        for u in units:
+            u.engaged = False
+        if n == 0:
+            return
+        cells = np.array([u.cell for u in units])
+        x, y = self._cx[cells], self._cy[cells]
+        fac = np.array([u.faction for u in units])
+        s = np.array([u.strength for u in units])
+        hostile = self.factions.hostile
+        attacking = np.array([u.attacking for u in units])
+        # Doctrine: an attacker halts when local odds fall below 2 * (1 - aggression).
+        d2 = (x[:, None] - x[None, :]) ** 2 + (y[:, None] - y[None, :]) ** 2
+        near = d2 <= (2 * sc.combat.range_km) ** 2
+        own = (near & ~hostile[fac[:, None], fac[None, :]]) @ s
+        foe = (near & hostile[fac[:, None], fac[None, :]]) @ s
+        need = np.array([2 * (1 - self.factions.doctrine[f]["aggression"]) for f in fac])
+        attacking &= (foe == 0) | (own >= need * foe)
+        pairs = combat.engaged_pairs(x, y, fac, hostile, attacking, sc.combat.range_km)
+        damage = np.zeros(n)
+        for st in self.air:
+            if not st.active(self.time):
+                continue
+            r = st.rule
+            if r.rule == "close_support":
+                supported = [self.factions.index[f] for f in (r.supports or (r.actor,))]
+                eligible = attacking & pairs.any(axis=1) & np.isin(fac, supported)
+                if r.center is not None and r.radius_km is not None:
+                    c = self.world.cell_index(*r.center)
+                    eligible &= np.hypot(x - self._cx[c], y - self._cy[c]) <= r.radius_km
+                mult = airpower.close_support(st, eligible, np.argsort(-s, kind="stable"))
+                for u, m in zip(units, mult, strict=True):
+                    u.air_support = max(u.air_support, m) if m > 1 else u.air_support
+            elif r.rule == "zone_denial" and self.zone_active[r.zone]:
+                in_zone = self.world.zones[r.zone].ravel()[cells]
+                hit = airpower.zone_denial(st, days, in_zone, self._targets(st)[fac], s - damage,
+                                           self.rng if sc.combat.stochastic else None)
+                for i in np.flatnonzero(hit > 0):
+                    self._log(kind="air_strike", faction=r.actor, place=self.nearest_place(cell=int(cells[i])),
+                              strength_lost=float(hit[i]), detail=f"{r.name} on {units[i].name}")
+                    self.learn_zones(units[i])
+                damage += hit
+        air_mult = np.array([u.air_support for u in units])
+        for u in units:
+            u.air_support = 1.0
+        if pairs.any():
+            linear = np.array([u.fire == "dispersed" for u in units])
+            rate = np.where(linear, sc.combat.dispersed_rate, sc.combat.aimed_rate)
+            fire = rate * np.array([u.firepower for u in units]) * air_mult
+            posture = np.array([sc.combat.posture_defence.get("attack" if u.retreating else u.posture, 1.0)
+                                for u in units])
+            defence = self._terrain_defence[self.world.terrain.ravel()[cells]] * posture
+            eng = combat.Engagement(pairs=pairs, fire=fire, linear=linear, defence=defence)
+            substeps = max(1, int(np.ceil(self.step_hours / sc.combat.substep_hours)))
+            expected = combat.expected_losses(s, eng, days, substeps)
+            losses = combat.draw_losses(expected, s, self.rng if sc.combat.stochastic else None)
+            self._log_battles(units, pairs, losses, cells)
+            damage += losses
+        for u, d, engaged in zip(units, damage, pairs.any(axis=1), strict=True):
+            u.strength = max(0.0, u.strength - float(d))
+            u.engaged = bool(engaged)
+
+    def _log_battles(self, units: list[Unit], pairs: np.ndarray, losses: np.ndarray, cells: np.ndarray) -> None:
+        n_groups, label = connected_components(pairs, directed=False)
+        for g in range(n_groups):
+            members = np.flatnonzero(label == g)
+            if len(members) < 2:
+                continue
+            sides = sorted({self.factions.ids[units[i].faction] for i in members})
+            lost = {f: 0.0 for f in sides}
+            for i in members:
+                lost[self.factions.ids[units[i].faction]] += float(losses[i])
+            centre = int(cells[members[0]])
+            self._log(kind="battle", faction=" vs ".join(sides), place=self.nearest_place(cell=centre),
+                      strength_lost=float(sum(lost.values())),
+                      detail="; ".join(f"{f} -{v:.0f}" for f, v in lost.items()))
+
+    def _dissolve(self) -> None:
+        floor = self.scenario.combat.dissolve_below
+        for u in self.unit_list():
+            if u.strength < floor:
+                self._log(kind="dissolved", faction=self.factions.ids[u.faction], place=self.nearest_place(cell=u.cell),
+                          strength_lost=u.strength, detail=u.name)
+                u.remove()
+
+    def _control(self) -> None:
+        sc = self.scenario
+        self.influence = self._spread(self._zoc)
+        presence = self._spread(self._presence, weight_one=True) > 0
+        new = control.update_owner(self.owner, self.world.region, self._footprint, self.influence, presence,
+                                   self.factions.hostile, sc.control.contest_ratio)
+        pc = self.world.place_cells
+        for i in np.flatnonzero(new.flat[pc] != self.owner.flat[pc]):
+            before, after = int(self.owner.flat[pc[i]]), int(new.flat[pc[i]])
+            self._log(kind="captured", faction=self.factions.ids[after], place=sc.places[i].name,
+                      detail=f"from {self.factions.ids[before] if before >= 0 else 'nobody'}")
+        self.owner = new
+
+    # ----------------------------------------------------------------- records
+    def _log(self, **row: Any) -> None:
+        base = {"time": self.time, "kind": "", "faction": "", "place": "", "strength_lost": 0.0, "detail": "",
+                "description": ""}
+        base.update(row)
+        self.log.append(base)
+
+    def _record_day(self) -> None:
+        self.datacollector.collect(self)
+        self.snapshots.append(self.owner.copy())
+        self.snapshot_dates.append(self.time)
+
+    def curves(self) -> list[dict[str, Any]]:
+        """Tidy daily rows: date, day, faction, area_km2, gained_km2, strength, units, places_held."""
+        rows = []
+        for day_rows in self.datacollector.model_vars["factions"]:
+            rows.extend(day_rows)
+        return rows
+
+
+def _faction_rows(model: ConflictModel) -> list[dict[str, Any]]:
+    """One row per faction for today: what the curves record."""
+    area = model.area_km2()
+    start = model.datacollector.model_vars["factions"][0] if model.datacollector.model_vars.get("factions") else None
+    units = model.unit_list()
+    pc = model.world.place_cells
+    rows = []
+    for fi, fid in enumerate(model.factions.ids):
+        a0 = start[fi]["area_km2"] if start else float(area[fi])
+        rows.append({
+            "date": model.time.date().isoformat(), "day": (model.time - model.scenario.meta.start).days,
+            "faction": fid, "area_km2": round(float(area[fi]), 3), "gained_km2": round(float(area[fi]) - a0, 3),
+            "strength": round(sum(u.strength for u in units if u.faction == fi), 1),
+            "units": sum(1 for u in units if u.faction == fi),
+            "places_held": int((model.owner.flat[pc] == fi).sum()),
+        })
+    return rows

@@ -1,0 +1,104 @@
+"""Who holds each cell: initial control, zones of control, and capture of places.
+
+Rules:
+- A unit projects its strength over the cells within `zoc_km` (its zone of control).
+- A faction takes a cell held by a hostile faction (or nobody) when its influence there is at least
+  `contest_ratio` times the influence of the factions hostile to it; otherwise the cell is contested
+  and keeps its owner. Far desert no unit reaches keeps its owner until someone comes.
+- Towns, bases and resources (place footprints) change hands only with presence: a unit of the faction
+  within `presence_km` and no hostile unit within it.
+- Every cell of the region has exactly one owner or none (-1); cells outside the region never have one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from sim.scenario.schema import Scenario
+from sim.world.raster import ring_mask
+from sim.world.world import World
+
+UNOWNED = -1
+
+
+def disk_offsets(radius_cells: float) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column offsets of the cells whose centres lie within a radius (in cells) of a cell."""
+    r = int(np.floor(radius_cells))
+    dy, dx = np.mgrid[-r:r + 1, -r:r + 1]
+    keep = dy ** 2 + dx ** 2 <= radius_cells ** 2 + 1e-9
+    return dy[keep], dx[keep]
+
+
+def spread(shape: tuple[int, int], n_factions: int, cells: Sequence[int], factions: Sequence[int],
+           weights: Sequence[float], offsets: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Per-faction sum of unit weights over each unit's disk: an (F, H, W) float32 array."""
+    height, width = shape
+    out = np.zeros((n_factions, height, width), dtype=np.float32)
+    dy, dx = offsets
+    for cell, f, w in zip(cells, factions, weights, strict=True):
+        r, c = divmod(int(cell), width)
+        rows, cols = r + dy, c + dx
+        ok = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
+        out[f, rows[ok], cols[ok]] += w
+    return out
+
+
+def initial_owner(sc: Scenario, world: World, faction_index: dict[str, int]) -> np.ndarray:
+    """Owner grid at the start: held places and areas, the rest of the region filled by cost distance."""
+    owner = np.full(world.shape, UNOWNED, dtype=np.int8)
+    seeds: list[int] = []
+    seed_faction: list[int] = []
+    for f in sc.factions:
+        fi = faction_index[f.id]
+        for area in f.hold_areas:
+            mask = ring_mask(world.grid, area) & world.region
+            owner[mask] = fi
+            cells = np.flatnonzero(mask)
+            seeds.extend(cells.tolist())
+            seed_faction.extend([fi] * len(cells))
+    holders: dict[int, int] = {}
+    for i, p in enumerate(sc.places):
+        if p.holder is not None:
+            holders[i] = faction_index[p.holder]
+    for f in sc.factions:
+        for name in f.holds:
+            holders[[p.name for p in sc.places].index(name)] = faction_index[f.id]
+    for i, fi in holders.items():
+        foot = (world.footprint == i) & world.region
+        owner[foot] = fi
+        seeds.append(int(world.place_cells[i]))
+        seed_faction.append(fi)
+    if sc.control.fill_initial and seeds:
+        cost = np.where(world.region, world.cell_hours["motorised"], np.inf)
+        label = world.graph.nearest_source(cost, np.array(seeds))
+        fill = (label >= 0) & world.region & (owner == UNOWNED)
+        owner[fill] = np.asarray(seed_faction, dtype=np.int8)[label[fill]]
+    owner[~world.region] = UNOWNED
+    return owner
+
+
+def takeable(owner: np.ndarray, hostile: np.ndarray) -> np.ndarray:
+    """(F, H, W): cells each faction may take, i.e. held by a faction hostile to it, or by nobody."""
+    n = hostile.shape[0]
+    table = np.vstack([hostile, np.ones((1, n), dtype=bool)])  # last row: the unowned (-1) case
+    return np.moveaxis(table[owner.astype(np.int64) % (n + 1)], -1, 0)
+
+
+def update_owner(owner: np.ndarray, region: np.ndarray, footprint_mask: np.ndarray, influence: np.ndarray,
+                 presence: np.ndarray, hostile: np.ndarray, contest_ratio: float) -> np.ndarray:
+    """New owner grid after one step of zones of control and presence (see module docstring)."""
+    hostile_f = hostile.astype(np.float32)
+    n, height, width = influence.shape
+    flat_inf = influence.reshape(n, -1)
+    enemy = (hostile_f @ flat_inf).reshape(influence.shape)
+    enemy_present = (hostile_f @ presence.reshape(n, -1).astype(np.float32)).reshape(influence.shape) > 0
+    can_take = takeable(owner, hostile) & region
+    by_zoc = (influence > 0) & (influence >= contest_ratio * enemy) & ~footprint_mask
+    by_presence = presence & ~enemy_present & footprint_mask
+    wins = can_take & (by_zoc | by_presence)
+    score = np.where(wins, influence + 1e-3, 0.0)  # presence-only wins still score above zero
+    best = score.argmax(axis=0)
+    taken = score.max(axis=0) > 0
+    return np.where(taken, best.astype(np.int8), owner)

@@ -1,0 +1,45 @@
+"""Units: the few agents that decide. Each is a Mesa agent with a faction, strength and posture."""
+
+from __future__ import annotations
+
+import mesa
+
+
+class Unit(mesa.Agent):
+    """A manoeuvre unit: strength in personnel-equivalents, a cell on the grid, a posture.
+
+    `posture` is what the scenario ordered (attack, defend, hold); `retreating` is set by the unit
+    itself when worn down, and an out-of-supply unit cannot attack whatever its posture.
+    """
+
+    def __init__(self, model: mesa.Model, name: str, faction: int, cell: int, strength: float, mobility: str,
+                 posture: str, fire: str, firepower: float = 1.0, speed: float = 1.0) -> None:
+        super().__init__(model)
+        self.name = name
+        self.faction = faction
+        self.cell = cell
+        self.anchor = cell
+        self.strength = float(strength)
+        self.initial = float(strength)
+        self.mobility = mobility
+        self.posture = posture
+        self.fire = fire
+        self.firepower = firepower
+        self.speed = speed
+        self.carry_hours = 0.0  # progress towards the next cell, kept between steps
+        self.in_supply = True
+        self.engaged = False
+        self.retreating = False
+        self.air_support = 1.0
+
+    @property
+    def attacking(self) -> bool:
+        """Whether the unit presses an attack this step (ordered to, not worn down, and supplied)."""
+        return self.posture == "attack" and not self.retreating and self.in_supply
+
+    @property
+    def ratio(self) -> float:
+        return self.strength / self.initial if self.initial > 0 else 0.0
+
+    def __repr__(self) -> str:
+        return f"Unit({self.name!r}, faction={self.faction}, strength={self.strength:.0f}, cell={self.cell})"

@@ -1,0 +1,102 @@
+"""The world a scenario describes, as numpy layers on an equal-area grid.
+
+Built once per run from a frozen Scenario: terrain class, road class, claimable region, per-mobility
+crossing times, place footprints and objective values. Everything that covers the map is an array; the
+only Python objects are the few places, roads and zones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from shapely.geometry import box
+
+from sim.scenario.schema import ROAD_CLASSES, TERRAIN_CLASSES, Place, Scenario, Shape
+from sim.world.graph import GridGraph
+from sim.world.raster import GridGeometry, disk_mask, line_cells, polygon_mask, ring_mask
+
+NO_ROAD = 0  # road layer: 0 none, then 1 + index in ROAD_CLASSES (track, road, highway)
+
+
+@dataclass
+class World:
+    """Grid geometry plus the static layers of the map."""
+
+    grid: GridGeometry
+    terrain: np.ndarray  # int8 index into TERRAIN_CLASSES
+    road: np.ndarray  # int8: 0 none, 1 track, 2 road, 3 highway
+    region: np.ndarray  # bool: cells that count as territory
+    place_cells: np.ndarray  # (n_places,) flat index of each place's own cell
+    footprint: np.ndarray  # int16: index of the place whose footprint covers the cell, -1 none
+    value: np.ndarray  # float32: objective value of each cell (place values on their footprints)
+    cell_hours: dict[str, np.ndarray]  # mobility type -> hours to cross each cell
+    places: tuple[Place, ...]
+    zones: dict[str, np.ndarray]  # zone name -> bool mask
+    graph: GridGraph = field(repr=False)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.grid.shape
+
+    @property
+    def region_area_km2(self) -> float:
+        return float(self.region.sum()) * self.grid.cell_area_km2
+
+    def cell_index(self, lon: float, lat: float) -> int:
+        """Flat index of the cell holding a lon/lat point."""
+        r, c = self.grid.cell_of(lon, lat)
+        return int(r) * self.grid.width + int(c)
+
+    def rowcol(self, flat: int) -> tuple[int, int]:
+        return divmod(int(flat), self.grid.width)
+
+
+def shape_mask(grid: GridGeometry, shape: Shape) -> np.ndarray:
+    if shape.is_circle:
+        return disk_mask(grid, shape.center[0], shape.center[1], shape.radius_km)
+    return ring_mask(grid, shape.polygon)
+
+
+def build_world(sc: Scenario, cell_km: float | None = None) -> World:
+    """Rasterise a scenario's map. `cell_km` overrides the scenario's cell size."""
+    grid = GridGeometry.covering(sc.map.bbox, cell_km or sc.map.cell_km)
+    terrain = np.full(grid.shape, TERRAIN_CLASSES.index(sc.map.base_terrain), dtype=np.int8)
+    for area in sc.terrain:
+        terrain[shape_mask(grid, area.shape)] = TERRAIN_CLASSES.index(area.terrain)
+
+    road = np.zeros(grid.shape, dtype=np.int8)
+    for r in sc.roads:
+        rows, cols = line_cells(grid, r.points)
+        rank = ROAD_CLASSES.index(r.road_class) + 1
+        road[rows, cols] = np.maximum(road[rows, cols], rank)
+
+    region_geom = sc.map.region if sc.map.region is not None else box(*sc.map.bbox)
+    region = polygon_mask(grid, region_geom)
+
+    footprint = np.full(grid.shape, -1, dtype=np.int16)
+    value = np.zeros(grid.shape, dtype=np.float32)
+    place_cells = np.zeros(len(sc.places), dtype=np.int64)
+    # Smaller footprints are drawn last so that a town beside a city keeps its own cell.
+    order = sorted(range(len(sc.places)), key=lambda i: -sc.places[i].radius_km)
+    for i in order:
+        p = sc.places[i]
+        mask = disk_mask(grid, p.lon, p.lat, p.radius_km)
+        footprint[mask] = i
+        value[mask] = np.maximum(value[mask], p.value)
+        place_cells[i] = int(np.ravel_multi_index(tuple(int(v) for v in grid.cell_of(p.lon, p.lat)), grid.shape))
+    for i, cell in enumerate(place_cells):
+        footprint.flat[cell] = i  # a place always owns its own cell
+
+    cell_hours = {m: crossing_hours(grid.cell_km, terrain, road, speeds) for m, speeds in sc.mobility.items()}
+    zones = {z.name: shape_mask(grid, z.shape) for z in sc.zones}
+    return World(grid=grid, terrain=terrain, road=road, region=region, place_cells=place_cells,
+                 footprint=footprint, value=value, cell_hours=cell_hours, places=sc.places, zones=zones,
+                 graph=GridGraph(*grid.shape))
+
+
+def crossing_hours(cell_km: float, terrain: np.ndarray, road: np.ndarray, speeds: dict[str, float]) -> np.ndarray:
+    """Hours to cross each cell: the faster of its terrain and its road, if any."""
+    terrain_speed = np.array([speeds[t] for t in TERRAIN_CLASSES])[terrain]
+    road_speed = np.array([0.0] + [speeds[r] for r in ROAD_CLASSES])[road]
+    return cell_km / np.maximum(terrain_speed, road_speed)
