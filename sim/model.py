@@ -105,11 +105,18 @@ class ConflictModel(mesa.Model):
                 self.zone_belief[unit.faction, z] = 1.0
 
     # ----------------------------------------------------------------- grids
-    def _spread(self, offsets: tuple[np.ndarray, np.ndarray], weight_one: bool = False) -> np.ndarray:
+    def _spread(self, offsets: tuple[np.ndarray, np.ndarray], weight_one: bool = False,
+                along_path: bool = False) -> np.ndarray:
+        """Per-faction unit strength (or presence) over disks around units, or along this step's paths."""
         units = self.unit_list()
-        return control.spread(self.world.shape, len(self.factions), [u.cell for u in units],
-                              [u.faction for u in units], [1.0 if weight_one else u.strength for u in units],
-                              offsets)
+        paths = [u.path if along_path else [u.cell] for u in units]
+        return control.spread(self.world.shape, len(self.factions), paths, [u.faction for u in units],
+                              [1.0 if weight_one else u.strength for u in units], offsets)
+
+    def _supplied(self, u: Unit) -> bool:
+        """Supplied if the supply network reaches any cell of the unit's presence disk (the front is fuzzy)."""
+        around = control.disk_cells([u.cell], self.world.shape, self._presence)
+        return bool(np.isfinite(self._supply[u.faction].cost.ravel()[around]).any())
 
     def area_km2(self) -> np.ndarray:
         """Area held by each faction now, in km²."""
@@ -167,7 +174,9 @@ class ConflictModel(mesa.Model):
 
         units = self.unit_list()
         for u in units:
-            u.in_supply = bool(np.isfinite(self._supply[u.faction].cost.flat[u.cell]))
+            if self.step_count % self.steps_per_day == 0:
+                u.in_supply = self._supplied(u)  # supply is judged once a day, on the day's network
+            u.path = [u.cell]
             threshold = self.factions.doctrine[u.faction]["retreat_threshold"]
             if u.ratio < threshold:
                 u.retreating = True
@@ -213,8 +222,9 @@ class ConflictModel(mesa.Model):
             if field is None:
                 continue
             budget = self.step_hours * u.speed
-            u.cell, u.carry_hours = movement.walk(u.cell, budget, u.carry_hours, field.next_cell,
+            u.path, u.carry_hours = movement.walk(u.cell, budget, u.carry_hours, field.next_cell,
                                                   self.world.cell_hours[u.mobility], width, stop)
+            u.cell = u.path[-1]
 
     def _fight(self, units: list[Unit], days: float) -> None:
         sc, n = self.scenario, len(units)
@@ -235,7 +245,8 @@ class ConflictModel(mesa.Model):
         foe = (near & hostile[fac[:, None], fac[None, :]]) @ s
         need = np.array([2 * (1 - self.factions.doctrine[f]["aggression"]) for f in fac])
         attacking &= (foe == 0) | (own >= need * foe)
-        pairs = combat.engaged_pairs(x, y, fac, hostile, attacking, sc.combat.range_km)
+        defending = np.array([u.posture != "attack" and not u.retreating for u in units])
+        pairs = combat.engaged_pairs(x, y, fac, hostile, attacking | defending, sc.combat.range_km)
         damage = np.zeros(n)
         for st in self.air:
             if not st.active(self.time):
@@ -304,7 +315,7 @@ class ConflictModel(mesa.Model):
 
     def _control(self) -> None:
         sc = self.scenario
-        self.influence = self._spread(self._zoc)
+        self.influence = self._spread(self._zoc, along_path=True)
         presence = self._spread(self._presence, weight_one=True) > 0
         new = control.update_owner(self.owner, self.world.region, self._footprint, self.influence, presence,
                                    self.factions.hostile, sc.control.contest_ratio)

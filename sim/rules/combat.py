@@ -28,7 +28,11 @@ class Engagement:
 
 def engaged_pairs(x: np.ndarray, y: np.ndarray, faction: np.ndarray, hostile: np.ndarray, attacking: np.ndarray,
                   range_km: float) -> np.ndarray:
-    """(n, n) bool: hostile units within range where at least one of the two attacks."""
+    """(n, n) bool: hostile units within range where at least one of the two gives battle.
+
+    `attacking` marks units that give battle: attackers pressing on, and defenders firing at whoever
+    comes within range. Two units that merely pass each other (halted, unsupplied or retreating) do not.
+    """
     d2 = (x[:, None] - x[None, :]) ** 2 + (y[:, None] - y[None, :]) ** 2
     close = d2 <= range_km ** 2
     pairs = close & hostile[faction[:, None], faction[None, :]] & (attacking[:, None] | attacking[None, :])

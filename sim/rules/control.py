@@ -31,18 +31,27 @@ def disk_offsets(radius_cells: float) -> tuple[np.ndarray, np.ndarray]:
     return dy[keep], dx[keep]
 
 
-def spread(shape: tuple[int, int], n_factions: int, cells: Sequence[int], factions: Sequence[int],
-           weights: Sequence[float], offsets: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """Per-faction sum of unit weights over each unit's disk: an (F, H, W) float32 array."""
+def disk_cells(cells: Sequence[int], shape: tuple[int, int], offsets: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Flat indices of the union of the disks around some cells (e.g. the cells a unit passed this step)."""
     height, width = shape
-    out = np.zeros((n_factions, height, width), dtype=np.float32)
-    dy, dx = offsets
-    for cell, f, w in zip(cells, factions, weights, strict=True):
-        r, c = divmod(int(cell), width)
-        rows, cols = r + dy, c + dx
-        ok = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
-        out[f, rows[ok], cols[ok]] += w
-    return out
+    r, c = np.divmod(np.asarray(cells, dtype=np.int64), width)
+    rows = (r[:, None] + offsets[0][None, :]).ravel()
+    cols = (c[:, None] + offsets[1][None, :]).ravel()
+    ok = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
+    flat = rows[ok] * width + cols[ok]
+    return np.unique(flat) if len(cells) > 1 else flat
+
+
+def spread(shape: tuple[int, int], n_factions: int, paths: Sequence[Sequence[int]], factions: Sequence[int],
+           weights: Sequence[float], offsets: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Per-faction sum of unit weights over the disks along each unit's path: an (F, H, W) float32 array.
+
+    A unit counts once per cell however many of its path's disks cover it.
+    """
+    out = np.zeros((n_factions, shape[0] * shape[1]), dtype=np.float32)
+    for path, f, w in zip(paths, factions, weights, strict=True):
+        out[f, disk_cells(path, shape, offsets)] += w
+    return out.reshape(n_factions, *shape)
 
 
 def initial_owner(sc: Scenario, world: World, faction_index: dict[str, int]) -> np.ndarray:

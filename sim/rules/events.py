@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-
 from sim.scenario.schema import Event
 
 if TYPE_CHECKING:

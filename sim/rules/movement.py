@@ -49,23 +49,26 @@ def flow_field(graph: GridGraph, cost: np.ndarray, cells: np.ndarray, offsets: n
 
 
 def walk(start: int, budget_hours: float, carry_hours: float, next_cell: np.ndarray, cell_hours: np.ndarray,
-         width: int, stop: np.ndarray | None = None) -> tuple[int, float]:
-    """Follow `next_cell` from `start` with a travel-time budget; return (cell reached, carried hours).
+         width: int, stop: np.ndarray | None = None) -> tuple[list[int], float]:
+    """Follow `next_cell` from `start` with a travel-time budget; return (cells passed, carried hours).
 
-    Progress short of the next cell is carried over to the next step, so slow units still advance.
-    The walk ends early on a cell where `stop` is true (e.g. within reach of a hostile unit).
+    The path starts with `start` and ends with the cell reached. Progress short of the next cell is
+    carried over to the next step, so slow units still advance. The walk ends early on a cell where
+    `stop` is true (e.g. within reach of a hostile unit).
     """
     cell = int(start)
+    path = [cell]
     flat_hours = cell_hours.ravel()
     available = budget_hours + carry_hours
     while True:
         nxt = int(next_cell[cell])
         if nxt < 0 or (stop is not None and stop.flat[cell]):
-            return cell, 0.0
+            return path, 0.0
         r0, c0 = divmod(cell, width)
         r1, c1 = divmod(nxt, width)
         step = (flat_hours[cell] + flat_hours[nxt]) * 0.5 * (1.4142135623730951 if (r0 != r1 and c0 != c1) else 1.0)
         if step > available:
-            return cell, available
+            return path, available
         available -= step
         cell = nxt
+        path.append(cell)

@@ -67,8 +67,8 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
 def parse_scenario(raw: dict, source: str, base_dir: Path, sha256: str = "") -> s.Scenario:
     """Validate a scenario table (already parsed from TOML) and build the frozen Scenario."""
     top = Table(raw, source, "", TOP_KEYS)
-    meta = _meta(top.sub("scenario", ("name", "title", "description", "start", "end", "step_hours", "seed"),
-                         required=True))
+    meta = _meta(top.sub("scenario", ("name", "title", "description", "start", "end", "step_hours", "seed",
+                                      "claims"), required=True), base_dir)
     mapspec = _map(top.sub("map", ("bbox", "cell_km", "base_terrain", "region", "context"), required=True),
                    base_dir)
     places = _places(top, mapspec)
@@ -157,7 +157,7 @@ def _unique(source: str, key: str, names: list[str]) -> None:
         seen.add(n)
 
 
-def _meta(t: Table) -> s.Meta:
+def _meta(t: Table, base_dir: Path) -> s.Meta:
     name = t.string("name")
     if not name or not all(c.isalnum() or c in "_-" for c in name):
         raise t.fail("name", "an id of letters, digits, '_' or '-'", name)
@@ -165,10 +165,15 @@ def _meta(t: Table) -> s.Meta:
     if end <= start:
         raise t.fail("end", f"a date after start ({start:%Y-%m-%d})", f"{end:%Y-%m-%d}")
     step = t.integer("step_hours", 6, lo=1)
+    claims = t.string("claims", None)
+    if claims is not None:
+        claims = str((base_dir / claims).resolve())
+        if not Path(claims).is_file():
+            raise t.fail("claims", "the path of an existing claims CSV (relative to the scenario file)", claims)
     if 24 % step:
         raise t.fail("step_hours", "a divisor of 24 (1, 2, 3, 4, 6, 8, 12 or 24)", step)
     return s.Meta(name=name, title=t.string("title", name), description=t.string("description", ""),
-                  start=start, end=end, step_hours=step, seed=t.integer("seed", 0, lo=0))
+                  start=start, end=end, step_hours=step, seed=t.integer("seed", 0, lo=0), claims=claims)
 
 
 def _read_features(t: Table, key: str, base_dir: Path) -> dict[str, Any]:
@@ -194,7 +199,7 @@ def _map(t: Table, base_dir: Path) -> s.MapSpec:
     if not isinstance(bbox, list) or len(bbox) != 4:
         raise t.fail("bbox", "[lon_min, lat_min, lon_max, lat_max]", bbox)
     b = [check_number(v, t.source, f"{t.key('bbox')}[{i}]") for i, v in enumerate(bbox)]
-    if not (b[0] < b[2] and b[1] < b[3] and -180 <= b[0] and b[2] <= 180 and -85 <= b[1] and b[3] <= 85):
+    if not (b[0] < b[2] and b[1] < b[3] and b[0] >= -180 and b[2] <= 180 and b[1] >= -85 and b[3] <= 85):
         raise t.fail("bbox", "lon_min < lon_max and lat_min < lat_max within the globe", bbox)
     cell = t.number("cell_km", 2.0, lo=0.05, lo_open=True)
     base = t.string("base_terrain", "desert", choices=s.TERRAIN_CLASSES)

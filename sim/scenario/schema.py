@@ -41,6 +41,7 @@ class Meta:
     end: datetime
     step_hours: int
     seed: int
+    claims: str | None = None  # path of the reported-claims CSV to compare runs against
 
     @property
     def days(self) -> int:

@@ -1,0 +1,220 @@
+"""The `badia` command line: run, validate, list and compare scenarios.
+
+Bad input (a scenario, a flag, a claims file) is reported as one paragraph on stderr with exit code 2;
+no traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from sim.errors import BadiaError, ScenarioError
+
+EXIT_BAD_INPUT = 2
+
+
+def format_table(rows: Sequence[Sequence[object]], headers: Sequence[str]) -> str:
+    """A plain aligned text table."""
+    cells = [[str(h) for h in headers]] + [[_fmt(v) for v in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+             for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _fmt(v: object) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return "n/a" if v != v else f"{v:,.0f}"
+    return str(v)
+
+
+def _progress(day: int, days: int) -> None:
+    bar = "#" * int(30 * day / days)
+    end = "\n" if day == days else ""
+    print(f"\r  day {day:>4}/{days} [{bar:<30}]", end=end, file=sys.stderr, flush=True)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, found {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative whole number, found {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative whole number, found {value}")
+    return value
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from sim import api, catalog
+    from sim.scenario import parse_assignments
+
+    overrides = parse_assignments(args.set or [])
+    path = catalog.resolve(args.scenario)
+    sc = api.load(path, overrides)
+    days = args.days or sc.meta.days
+    claims = _claims_for(sc.meta.claims)
+    out = Path(args.out) if args.out else Path("runs") / f"{sc.meta.name}-{datetime.now():%Y%m%d-%H%M%S}"
+    if out.exists() and not out.is_dir():
+        raise ScenarioError("--out", "out", "a directory path", str(out), "A file with that name exists.")
+    print(f"Running {sc.meta.name} ({sc.meta.title}), seed {args.seed if args.seed is not None else sc.meta.seed}, "
+          f"{days} days from {sc.meta.start:%Y-%m-%d}", file=sys.stderr)
+    result = api.run(sc, seed=args.seed, days=days, progress=None if args.quiet else _progress, overrides=overrides)
+    result.save(out, claims=claims)
+    print(summary_text(result))
+    if claims is not None:
+        print()
+        print(comparison_text(result.curves, claims, result.model.world.region_area_km2))
+    print(f"\nWrote {out}/ (curves.csv, control.npz, events.csv, manifest.json, report.html) "
+          f"in {result.wall_seconds:.2f} s")
+    return 0
+
+
+def _claims_for(path: str | None):  # noqa: ANN202 - returns a DataFrame or None
+    if path is None:
+        return None
+    from sim.io.claims import read_claims
+
+    return read_claims(path)
+
+
+def summary_text(result) -> str:  # noqa: ANN001 - RunResult, imported lazily
+    """Km² per faction at start and end, and the places that changed hands."""
+    m = result.model
+    curves = result.curves
+    first, last = curves[curves["day"] == 0], curves[curves["day"] == curves["day"].max()]
+    rows = []
+    for fid in m.factions.ids:
+        a0 = float(first[first["faction"] == fid]["area_km2"].iloc[0])
+        a1 = float(last[last["faction"] == fid]["area_km2"].iloc[0])
+        rows.append([m.factions.names[fid], a0, a1, a1 - a0])
+    text = [f"Territory, {m.snapshot_dates[0]:%Y-%m-%d} to {m.snapshot_dates[-1]:%Y-%m-%d} (km²):",
+            format_table(rows, ["faction", "start", "end", "gain"])]
+    pc = m.world.place_cells
+    changed = []
+    for i, p in enumerate(result.scenario.places):
+        before, after = int(m.start_owner.flat[pc[i]]), int(m.owner.flat[pc[i]])
+        if before != after:
+            when = [e["time"] for e in m.log if e["kind"] == "captured" and e["place"] == p.name]
+            changed.append([p.name, p.kind, m.factions.ids[before] if before >= 0 else "-",
+                            m.factions.ids[after] if after >= 0 else "-",
+                            when[-1].strftime("%Y-%m-%d") if when else ""])
+    text.append("")
+    if changed:
+        text.append("Places and resources that changed hands:")
+        text.append(format_table(changed, ["place", "kind", "from", "to", "on"]))
+    else:
+        text.append("No place changed hands.")
+    return "\n".join(text)
+
+
+def comparison_text(curves, claims, region_km2: float) -> str:  # noqa: ANN001 - DataFrames
+    from sim.compare import compare_claims
+
+    cmp = compare_claims(curves, claims, region_km2)
+    rows = [[r.date, r.faction, r.measure, r.claimed, f"{r.low:,.0f}-{r.high:,.0f}", r.simulated, r.difference,
+             r.in_range, str(r.source)[:48]] for r in cmp.itertuples()]
+    inside = int(cmp["in_range"].sum())
+    return (f"Against reported claims ({inside} of {len(cmp)} in range):\n"
+            + format_table(rows, ["date", "faction", "measure", "claimed", "range", "simulated", "diff",
+                                  "in range", "source"]))
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from sim.scenario import load_scenario
+    from sim.world.world import build_world
+
+    for f in args.files:
+        sc = load_scenario(f)
+        world = build_world(sc)
+        print(f"{f}: ok — {sc.meta.name}: {len(sc.factions)} factions, {len(sc.units)} units, "
+              f"{len(sc.places)} places, {len(sc.roads)} roads; grid {world.shape[0]}x{world.shape[1]} "
+              f"of {world.grid.cell_km:g} km, region {world.region_area_km2:,.0f} km²")
+    return 0
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    from sim import catalog
+
+    for name, path in catalog.shipped().items():
+        _, title = catalog.describe(path)
+        default = " (default)" if name == catalog.DEFAULT_SCENARIO else ""
+        print(f"{name:<24} {title}{default}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    run_dir = Path(args.run_dir)
+    curves_path, manifest_path = run_dir / "curves.csv", run_dir / "manifest.json"
+    if not curves_path.is_file() or not manifest_path.is_file():
+        raise ScenarioError(str(run_dir), "", "a run directory with curves.csv and manifest.json", None,
+                            "Run `badia run --out DIR` first.")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    claims_path = args.claims or manifest.get("claims")
+    if not claims_path:
+        raise ScenarioError(str(run_dir), "claims", "a claims CSV (the scenario names none)", None,
+                            "Give one: badia compare RUN_DIR CLAIMS.csv")
+    claims = _claims_for(claims_path)
+    curves = pd.read_csv(curves_path, dtype={"date": str})
+    print(comparison_text(curves, claims, float(manifest["region_km2"])))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="badia", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run a scenario and write its run directory")
+    run.add_argument("scenario", nargs="?", help="shipped scenario name or path to a .toml file (default: badia_2017)")
+    run.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
+    run.add_argument("--days", type=_positive_int, help="days to run (default: the scenario's window)")
+    run.add_argument("--out", help="output directory (default: runs/<scenario>-<timestamp>)")
+    run.add_argument("--set", action="append", metavar="KEY=VALUE",
+                     help="override a scenario key, e.g. --set combat.aimed_rate=0.04 (repeatable)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.set_defaults(func=cmd_run)
+    val = sub.add_parser("validate", help="check scenario files")
+    val.add_argument("files", nargs="+")
+    val.set_defaults(func=cmd_validate)
+    lst = sub.add_parser("scenarios", help="list the shipped scenarios")
+    lst.set_defaults(func=cmd_scenarios)
+    cmp = sub.add_parser("compare", help="compare a run with reported claims")
+    cmp.add_argument("run_dir")
+    cmp.add_argument("claims", nargs="?", help="claims CSV (default: the scenario's)")
+    cmp.set_defaults(func=cmd_compare)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `badia` command; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except BadiaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Writing and reading run directories. Sits around the core; the core never imports it."""
