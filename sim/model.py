@@ -68,7 +68,6 @@ class ConflictModel(mesa.Model):
                           strength=spec.strength, mobility=spec.mobility, posture=spec.posture, fire=spec.fire,
                           firepower=spec.firepower, speed=spec.speed)
         self.influence = self._spread(self._zoc)
-        self._flows: dict[tuple[int, str], FlowField] = {}
         self._supply: dict[int, FlowField] = {}
         self.datacollector = mesa.DataCollector(model_reporters={"factions": _faction_rows})
         self._record_day()
@@ -124,26 +123,32 @@ class ConflictModel(mesa.Model):
         return counts[1:] * self.world.grid.cell_area_km2
 
     def _refresh_fields(self) -> None:
-        """Recompute supply fields and flow fields from current control (once a day)."""
+        """Recompute supply fields, and plan every attacking unit's route, from current control (once a day)."""
         w, f = self.world, self.factions
         friendly, hostile = f.friendly, f.hostile
         enemy = np.tensordot(hostile.astype(np.float32), self.influence, axes=1)
         take = control.takeable(self.owner, hostile)
         place_index = {p.name: i for i, p in enumerate(self.scenario.places)}
-        self._supply, self._flows = {}, {}
         units = self.unit_list()
         for fi, fac in enumerate(self.scenario.factions):
             src = np.array([w.place_cells[place_index[n]] for n in fac.supply_sources], dtype=np.int64)
             self._supply[fi] = supply.supply_field(w.graph, w.cell_hours["motorised"], self.owner, friendly[fi],
                                                    src, self.scenario.supply.range_hours)
             doc = f.doctrine[fi]
-            cells, offsets = movement.objectives(self.owner, take[fi], w.region, w.place_cells, self._place_values,
-                                                 doc["territory_value"], doc["value_hours"])
+            attackers = [u for u in units if u.faction == fi and u.attacking]
+            if not attackers:
+                continue
+            goals = movement.objectives(take[fi], w.region, w.place_cells, self._place_values, doc["territory_value"])
             zones = [self.world.zones[z] & self.zone_active[z] & self._zone_enforced_against(fi, z)
                      for z in self.zone_names]
-            for mob in sorted({u.mobility for u in units if u.faction == fi and u.posture == "attack"}):
+            for mob in sorted({u.mobility for u in attackers}):
+                group = [u for u in attackers if u.mobility == mob]
                 cost = movement.route_cost(w.cell_hours[mob], enemy[fi], doc["caution"], zones, self.zone_belief[fi])
-                self._flows[(fi, mob)] = movement.flow_field(w.graph, cost, cells, offsets)
+                order = sorted(range(len(group)), key=lambda k: (-group[k].strength, group[k].unique_id))
+                routes = movement.plan_routes(w.graph, cost, [u.cell for u in group], order, goals,
+                                              doc["value_hours"], doc["horizon_hours"])
+                for u, route in zip(group, routes, strict=True):
+                    u.route = route or [u.cell]
 
     def _zone_enforced_against(self, fi: int, zone: str) -> bool:
         """Whether an air-denial rule over `zone` targets faction `fi`."""
@@ -214,17 +219,18 @@ class ConflictModel(mesa.Model):
         threatened = np.tensordot(hostile, reach, axes=1) > 0  # (F, H, W): a hostile unit is within range
         for u in units:
             if u.retreating:
-                field, stop = self._supply[u.faction], None
+                route, stop = movement.follow(self._supply[u.faction].next_cell, u.cell), None
             elif u.attacking and not u.engaged:
-                field, stop = self._flows.get((u.faction, u.mobility)), threatened[u.faction]
+                route, stop = u.route, threatened[u.faction]
             else:
                 continue
-            if field is None:
+            if len(route) < 2 or route[0] != u.cell:
                 continue
-            budget = self.step_hours * u.speed
-            u.path, u.carry_hours = movement.walk(u.cell, budget, u.carry_hours, field.next_cell,
+            u.path, u.carry_hours = movement.walk(route, self.step_hours * u.speed, u.carry_hours,
                                                   self.world.cell_hours[u.mobility], width, stop)
             u.cell = u.path[-1]
+            if not u.retreating:
+                u.route = route[len(u.path) - 1:]
 
     def _fight(self, units: list[Unit], days: float) -> None:
         sc, n = self.scenario, len(units)

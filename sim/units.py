@@ -26,6 +26,7 @@ class Unit(mesa.Agent):
         self.fire = fire
         self.firepower = firepower
         self.speed = speed
+        self.route = [cell]  # cells to its objective, planned daily, starting where it stands
         self.path = [cell]  # cells passed this step; its zone of control sweeps them all
         self.carry_hours = 0.0  # progress towards the next cell, kept between steps
         self.in_supply = True

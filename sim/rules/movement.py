@@ -1,22 +1,30 @@
-"""Where units go: shared per-faction flow fields towards objectives, and walking along them.
+"""Where units go: one shared cost-distance search per faction a day, objectives chosen from it, routes walked.
 
-One cost-distance search per faction and mobility type ranks every objective at once: hostile-held
-places (by value) and hostile-held territory, each starting at an offset of `value_hours` per point of
-value it lacks against the best objective. Route costs grow with hostile strength nearby (`caution`)
-and with air-denial zones the faction believes will be enforced. A unit then follows `next_cell` from
-wherever it stands; no unit runs a path search of its own.
+Each day, for each faction and mobility type, a single multi-source search runs from the cells of all the
+faction's attacking units over its perceived route costs (travel time, raised by hostile strength nearby
+per `caution`, and by air-denial zones it believes will be enforced). Every cell then knows which unit
+reaches it first and how long that takes: the faction's front is split into sectors, one per unit, the way
+a staff would assign them. Each unit picks, inside its sector, the objective with the best value for the
+time it costs (`value_hours` hours of travel per point of value): hostile-held places and resources by
+their value, hostile-held ground at `territory_value`. Units sharing a sector do not pick the same place.
+Units left without a free objective in their sector search again among themselves (rarely more than
+one extra search). Objectives beyond `horizon_hours` are ignored. The route to the chosen objective is
+read off the search's predecessor tree; no unit runs a search of its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse.csgraph import dijkstra
 
-from sim.world.graph import FlowField, GridGraph
+from sim.world.graph import GridGraph
 
 RISK_STRENGTH = 1000.0  # hostile strength at which a cell costs twice as much to cross (caution 1)
 ZONE_AVOIDANCE_HOURS = 500.0  # extra crossing time of a cell in a zone the faction fully believes in
+MAX_ROUTE_CELLS = 100_000
 
 
 def route_cost(cell_hours: np.ndarray, enemy_influence: np.ndarray, caution: float,
@@ -29,46 +37,107 @@ def route_cost(cell_hours: np.ndarray, enemy_influence: np.ndarray, caution: flo
     return cost
 
 
-def objectives(owner: np.ndarray, takeable_cells: np.ndarray, region: np.ndarray, place_cells: np.ndarray,
-               place_values: np.ndarray, territory_value: float, value_hours: float) -> tuple[np.ndarray, np.ndarray]:
-    """Flat source cells and start offsets (hours) of a faction's objectives."""
+@dataclass(frozen=True)
+class Objectives:
+    """A faction's objectives: flat cells, their value, and which of them are places (claimable once)."""
+
+    cells: np.ndarray
+    values: np.ndarray
+    is_place: np.ndarray
+
+
+def objectives(takeable_cells: np.ndarray, region: np.ndarray, place_cells: np.ndarray, place_values: np.ndarray,
+               territory_value: float) -> Objectives:
+    """Hostile-held (or unowned) places by value, and hostile-held ground at `territory_value`."""
     flat_take = (takeable_cells & region).ravel()
-    places_open = flat_take[place_cells]
-    p_cells, p_vals = place_cells[places_open], place_values[places_open]
-    terr = np.flatnonzero(flat_take)
-    vals = np.concatenate([p_vals, np.full(len(terr), territory_value)])
-    cells = np.concatenate([p_cells, terr])
-    if len(cells) == 0:
-        return cells, vals
-    offsets = value_hours * (vals.max() - vals)
-    return cells, offsets
+    open_places = flat_take[place_cells] & (place_values > 0)
+    terr = np.flatnonzero(flat_take) if territory_value > 0 else np.zeros(0, dtype=np.int64)
+    cells = np.concatenate([place_cells[open_places], terr]).astype(np.int64)
+    values = np.concatenate([place_values[open_places], np.full(len(terr), territory_value)])
+    is_place = np.concatenate([np.ones(int(open_places.sum()), bool), np.zeros(len(terr), bool)])
+    return Objectives(cells, values, is_place)
 
 
-def flow_field(graph: GridGraph, cost: np.ndarray, cells: np.ndarray, offsets: np.ndarray) -> FlowField:
-    return graph.search(cost, cells, offsets)
+def plan_routes(graph: GridGraph, cost: np.ndarray, unit_cells: Sequence[int], unit_order: Sequence[int],
+                goals: Objectives, value_hours: float, horizon_hours: float = np.inf) -> list[list[int] | None]:
+    """One route per unit (cells from its position to its chosen objective), or None if it has none.
 
-
-def walk(start: int, budget_hours: float, carry_hours: float, next_cell: np.ndarray, cell_hours: np.ndarray,
-         width: int, stop: np.ndarray | None = None) -> tuple[list[int], float]:
-    """Follow `next_cell` from `start` with a travel-time budget; return (cells passed, carried hours).
-
-    The path starts with `start` and ends with the cell reached. Progress short of the next cell is
-    carried over to the next step, so slow units still advance. The walk ends early on a cell where
-    `stop` is true (e.g. within reach of a hostile unit).
+    `unit_order` lists unit positions in the order they choose (strongest first). Units whose sector
+    holds no free objective search again among themselves, so a unit is idle only when no objective is
+    left within `horizon_hours` of it.
     """
-    cell = int(start)
-    path = [cell]
+    routes: list[list[int] | None] = [None] * len(unit_cells)
+    claimed = np.zeros(len(goals.cells), dtype=bool)
+    pending = list(unit_order)
+    graph_csr = graph.csr(cost)
+    while pending and len(goals.cells) and not claimed.all():
+        starts = np.unique(np.asarray([unit_cells[k] for k in pending], dtype=np.int64))
+        dist, pred, origin = dijkstra(graph_csr, directed=True, indices=starts, min_only=True,
+                                      return_predecessors=True, limit=horizon_hours)
+        reach = dist[goals.cells]
+        sector = origin[goals.cells]
+        score = goals.values * value_hours - reach
+        idle = []
+        for k in pending:
+            start = int(unit_cells[k])
+            mine = (sector == start) & np.isfinite(reach) & ~claimed
+            if not mine.any():
+                idle.append(k)
+                continue
+            best = int(np.flatnonzero(mine)[np.argmax(score[mine])])
+            if goals.is_place[best]:
+                claimed[best] = True
+            routes[k] = backtrack(pred, start, int(goals.cells[best]))
+        if len(idle) == len(pending):
+            break
+        pending = idle
+    return routes
+
+
+def backtrack(pred: np.ndarray, start: int, goal: int) -> list[int]:
+    """The cells from `start` to `goal` along a predecessor tree rooted at `start`."""
+    route = [goal]
+    cell = goal
+    while cell != start and len(route) < MAX_ROUTE_CELLS:
+        cell = int(pred[cell])
+        if cell < 0:
+            return [start]
+        route.append(cell)
+    route.reverse()
+    return route
+
+
+def follow(next_cell: np.ndarray, start: int, max_cells: int = MAX_ROUTE_CELLS) -> list[int]:
+    """The cells from `start` along a flow field's `next_cell` pointers (e.g. back to supply)."""
+    route = [int(start)]
+    while len(route) < max_cells:
+        nxt = int(next_cell[route[-1]])
+        if nxt < 0:
+            break
+        route.append(nxt)
+    return route
+
+
+def walk(route: Sequence[int], budget_hours: float, carry_hours: float, cell_hours: np.ndarray, width: int,
+         stop: np.ndarray | None = None) -> tuple[list[int], float]:
+    """Walk a route (starting at the unit's cell) with a travel-time budget; return (cells passed, carry).
+
+    The cells passed start with the route's first cell and end with the cell reached. Progress short of
+    the next cell is carried to the next step, so slow units still advance. The walk ends early on a cell
+    where `stop` is true (e.g. within reach of a hostile unit).
+    """
+    path = [int(route[0])]
     flat_hours = cell_hours.ravel()
     available = budget_hours + carry_hours
-    while True:
-        nxt = int(next_cell[cell])
-        if nxt < 0 or (stop is not None and stop.flat[cell]):
+    for nxt in route[1:]:
+        cell = path[-1]
+        if stop is not None and stop.flat[cell]:
             return path, 0.0
         r0, c0 = divmod(cell, width)
-        r1, c1 = divmod(nxt, width)
+        r1, c1 = divmod(int(nxt), width)
         step = (flat_hours[cell] + flat_hours[nxt]) * 0.5 * (1.4142135623730951 if (r0 != r1 and c0 != c1) else 1.0)
         if step > available:
             return path, available
         available -= step
-        cell = nxt
-        path.append(cell)
+        path.append(int(nxt))
+    return path, 0.0

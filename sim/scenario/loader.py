@@ -277,6 +277,7 @@ def _doctrine(t: Table) -> s.Doctrine:
         caution=t.number("caution", d.caution, lo=0),
         value_hours=t.number("value_hours", d.value_hours, lo=0),
         territory_value=t.number("territory_value", d.territory_value, lo=0),
+        horizon_hours=t.number("horizon_hours", d.horizon_hours, lo=0, lo_open=True),
         zone_respect=t.number("zone_respect", d.zone_respect, lo=0, hi=1),
         strength_scale=t.number("strength_scale", d.strength_scale, lo=0, lo_open=True),
     )

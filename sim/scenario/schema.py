@@ -117,6 +117,7 @@ class Doctrine:
     caution: float = 1.0
     value_hours: float = 24.0
     territory_value: float = 1.0
+    horizon_hours: float = 120.0
     zone_respect: float = 0.0
     strength_scale: float = 1.0
 

@@ -58,6 +58,10 @@ class GridGraph:
         flat = cell_hours.ravel()
         return (flat[self.src] + flat[self.dst]) * 0.5 * self.length
 
+    def csr(self, cell_hours: np.ndarray) -> csr_matrix:
+        """The grid graph weighted by these cell costs (hours to cross each cell; inf = impassable)."""
+        return self._csr(cell_hours)
+
     def _csr(self, cell_hours: np.ndarray, extra: np.ndarray | None = None,
              extra_weights: np.ndarray | None = None) -> csr_matrix:
         """The grid graph for these cell costs, plus an optional virtual node linked to `extra` cells."""
