@@ -51,6 +51,7 @@ class ConflictModel(mesa.Model):
         self._footprint = self.world.footprint >= 0
         self._terrain_defence = np.array([scenario.combat.terrain_defence.get(t, 1.0) for t in TERRAIN_CLASSES])
         self._place_values = np.array([p.value for p in scenario.places], dtype=float)
+        self._place_index = {p.name: i for i, p in enumerate(scenario.places)}
 
         self.owner = control.initial_owner(scenario, self.world, self.factions.index)
         self.start_owner = self.owner.copy()
@@ -112,10 +113,19 @@ class ConflictModel(mesa.Model):
         return control.spread(self.world.shape, len(self.factions), paths, [u.faction for u in units],
                               [1.0 if weight_one else u.strength for u in units], offsets)
 
+    def supply_field(self, fi: int) -> FlowField:
+        """Today's supply network of a faction (computed on first use each day, from that day's control)."""
+        if fi not in self._supply:
+            w, fac = self.world, self.scenario.factions[fi]
+            src = np.array([w.place_cells[self._place_index[n]] for n in fac.supply_sources], dtype=np.int64)
+            self._supply[fi] = supply.supply_field(w.graph, w.cell_hours[self.scenario.supply.mobility], self.owner,
+                                                   self.factions.friendly[fi], src, self.scenario.supply.range_hours)
+        return self._supply[fi]
+
     def _supplied(self, u: Unit) -> bool:
         """Supplied if the supply network reaches any cell of the unit's presence disk (the front is fuzzy)."""
         around = control.disk_cells([u.cell], self.world.shape, self._presence)
-        return bool(np.isfinite(self._supply[u.faction].cost.ravel()[around]).any())
+        return bool(np.isfinite(self.supply_field(u.faction).cost.ravel()[around]).any())
 
     def area_km2(self) -> np.ndarray:
         """Area held by each faction now, in km²."""
@@ -125,15 +135,12 @@ class ConflictModel(mesa.Model):
     def _refresh_fields(self) -> None:
         """Recompute supply fields, and plan every attacking unit's route, from current control (once a day)."""
         w, f = self.world, self.factions
-        friendly, hostile = f.friendly, f.hostile
+        hostile = f.hostile
         enemy = np.tensordot(hostile.astype(np.float32), self.influence, axes=1)
         take = control.takeable(self.owner, hostile)
-        place_index = {p.name: i for i, p in enumerate(self.scenario.places)}
         units = self.unit_list()
-        for fi, fac in enumerate(self.scenario.factions):
-            src = np.array([w.place_cells[place_index[n]] for n in fac.supply_sources], dtype=np.int64)
-            self._supply[fi] = supply.supply_field(w.graph, w.cell_hours["motorised"], self.owner, friendly[fi],
-                                                   src, self.scenario.supply.range_hours)
+        self._supply = {}
+        for fi in range(len(f)):
             doc = f.doctrine[fi]
             attackers = [u for u in units if u.faction == fi and u.attacking]
             if not attackers:
@@ -219,7 +226,7 @@ class ConflictModel(mesa.Model):
         threatened = np.tensordot(hostile, reach, axes=1) > 0  # (F, H, W): a hostile unit is within range
         for u in units:
             if u.retreating:
-                route, stop = movement.follow(self._supply[u.faction].next_cell, u.cell), None
+                route, stop = movement.follow(self.supply_field(u.faction).next_cell, u.cell), None
             elif u.attacking and not u.engaged:
                 route, stop = u.route, threatened[u.faction]
             else:

@@ -89,7 +89,7 @@ def initial_owner(sc: Scenario, world: World, faction_index: dict[str, int]) -> 
 
 
 def takeable(owner: np.ndarray, hostile: np.ndarray) -> np.ndarray:
-    """(F, H, W): cells each faction may take, i.e. held by a faction hostile to it, or by nobody."""
+    """(F, ...) bool: cells each faction may take, i.e. held by a faction hostile to it, or by nobody."""
     n = hostile.shape[0]
     table = np.vstack([hostile, np.ones((1, n), dtype=bool)])  # last row: the unowned (-1) case
     return np.moveaxis(table[owner.astype(np.int64) % (n + 1)], -1, 0)
@@ -97,17 +97,29 @@ def takeable(owner: np.ndarray, hostile: np.ndarray) -> np.ndarray:
 
 def update_owner(owner: np.ndarray, region: np.ndarray, footprint_mask: np.ndarray, influence: np.ndarray,
                  presence: np.ndarray, hostile: np.ndarray, contest_ratio: float) -> np.ndarray:
-    """New owner grid after one step of zones of control and presence (see module docstring)."""
-    hostile_f = hostile.astype(np.float32)
-    n, height, width = influence.shape
+    """New owner grid after one step of zones of control and presence (see module docstring).
+
+    Only cells inside some unit's zone of control can change hands, so the rule is evaluated on those
+    cells alone: the work grows with the forces' footprint, not with the map.
+    """
+    n = influence.shape[0]
     flat_inf = influence.reshape(n, -1)
-    enemy = (hostile_f @ flat_inf).reshape(influence.shape)
-    enemy_present = (hostile_f @ presence.reshape(n, -1).astype(np.float32)).reshape(influence.shape) > 0
-    can_take = takeable(owner, hostile) & region
-    by_zoc = (influence > 0) & (influence >= contest_ratio * enemy) & ~footprint_mask
-    by_presence = presence & ~enemy_present & footprint_mask
+    active = np.flatnonzero(flat_inf.any(axis=0))
+    new = owner.copy()
+    if len(active) == 0:
+        return new
+    inf = flat_inf[:, active]
+    pres = presence.reshape(n, -1)[:, active]
+    cur = owner.ravel()[active]
+    foot = footprint_mask.ravel()[active]
+    hostile_f = hostile.astype(np.float32)
+    enemy = hostile_f @ inf
+    enemy_present = (hostile_f @ pres.astype(np.float32)) > 0
+    can_take = takeable(cur, hostile) & region.ravel()[active]
+    by_zoc = (inf > 0) & (inf >= contest_ratio * enemy) & ~foot
+    by_presence = pres & ~enemy_present & foot
     wins = can_take & (by_zoc | by_presence)
-    score = np.where(wins, influence + 1e-3, 0.0)  # presence-only wins still score above zero
-    best = score.argmax(axis=0)
+    score = np.where(wins, inf + 1e-3, 0.0)  # presence-only wins still score above zero
     taken = score.max(axis=0) > 0
-    return np.where(taken, best.astype(np.int8), owner)
+    new.ravel()[active[taken]] = score.argmax(axis=0)[taken].astype(np.int8)
+    return new

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
-from sim.world.graph import GridGraph
+from sim.world.graph import IMPASSABLE, GridGraph
 
 RISK_STRENGTH = 1000.0  # hostile strength at which a cell costs twice as much to cross (caution 1)
 ZONE_AVOIDANCE_HOURS = 500.0  # extra crossing time of a cell in a zone the faction fully believes in
@@ -73,7 +73,7 @@ def plan_routes(graph: GridGraph, cost: np.ndarray, unit_cells: Sequence[int], u
     while pending and len(goals.cells) and not claimed.all():
         starts = np.unique(np.asarray([unit_cells[k] for k in pending], dtype=np.int64))
         dist, pred, origin = dijkstra(graph_csr, directed=True, indices=starts, min_only=True,
-                                      return_predecessors=True, limit=horizon_hours)
+                                      return_predecessors=True, limit=min(horizon_hours, IMPASSABLE / 2))
         reach = dist[goals.cells]
         sector = origin[goals.cells]
         score = goals.values * value_hours - reach

@@ -27,6 +27,9 @@ DEFAULT_MOBILITY: dict[str, dict[str, float]] = {
                   "urban": 0.5, "track": 2.5, "road": 3.5, "highway": 4.5},
     "foot": {"desert": 0.8, "hills": 0.5, "mountains": 0.3, "valley": 0.7, "cultivated": 0.7,
              "urban": 0.4, "track": 1.0, "road": 1.1, "highway": 1.2},
+    # Supply convoys on ground the faction holds: real driving speeds (used by the supply rule).
+    "logistics": {"desert": 15.0, "hills": 6.0, "mountains": 3.0, "valley": 10.0, "cultivated": 12.0,
+                  "urban": 10.0, "track": 25.0, "road": 40.0, "highway": 60.0},
 }
 KIND_VALUE = {"city": 10, "town": 5, "village": 2, "base": 6, "airbase": 6, "oil_field": 6, "gas_field": 6,
               "mine": 6, "junction": 3, "crossing": 4, "border": 1, "station": 3, "dam": 2}
@@ -109,7 +112,8 @@ def parse_scenario(raw: dict, source: str, base_dir: Path, sha256: str = "") -> 
         combat=_combat(top.sub("combat", ("range_km", "aimed_rate", "dispersed_rate", "stochastic",
                                           "dissolve_below", "substep_hours", "terrain_defence",
                                           "posture_defence"))),
-        supply=_supply(top.sub("supply", ("range_hours", "attrition_per_day", "replenish_per_day"))),
+        supply=_supply(top.sub("supply", ("range_hours", "mobility", "attrition_per_day", "replenish_per_day")),
+                       mobility),
         air_power=air, events=events, source=source, sha256=sha256, resolved=s.frozen_map(raw),
     )
     _check_inside(scenario)
@@ -269,18 +273,18 @@ def _mobility(t: Table) -> dict[str, dict[str, float]]:
     return out
 
 
+# Allowed range of each doctrine value: (low, high, low excluded).
+DOCTRINE_BOUNDS: dict[str, tuple[float, float | None, bool]] = {
+    "aggression": (0, 1, False), "retreat_threshold": (0, 1, False), "caution": (0, None, False),
+    "value_hours": (0, None, False), "territory_value": (0, None, False), "horizon_hours": (0, None, True),
+    "zone_respect": (0, 1, False), "strength_scale": (0, None, True),
+}
+
+
 def _doctrine(t: Table) -> s.Doctrine:
     d = s.Doctrine()
-    return s.Doctrine(
-        aggression=t.number("aggression", d.aggression, lo=0, hi=1),
-        retreat_threshold=t.number("retreat_threshold", d.retreat_threshold, lo=0, hi=1),
-        caution=t.number("caution", d.caution, lo=0),
-        value_hours=t.number("value_hours", d.value_hours, lo=0),
-        territory_value=t.number("territory_value", d.territory_value, lo=0),
-        horizon_hours=t.number("horizon_hours", d.horizon_hours, lo=0, lo_open=True),
-        zone_respect=t.number("zone_respect", d.zone_respect, lo=0, hi=1),
-        strength_scale=t.number("strength_scale", d.strength_scale, lo=0, lo_open=True),
-    )
+    return s.Doctrine(**{k: t.number(k, getattr(d, k), lo=lo, hi=hi, lo_open=open_)
+                         for k, (lo, hi, open_) in DOCTRINE_BOUNDS.items()})
 
 
 def _factions(top: Table, places: Mapping[str, s.Place]) -> tuple[s.Faction, ...]:
@@ -416,9 +420,10 @@ def _event(t: Table, resolve: _Resolver, fids: list[str], zones: list[str],
         if b not in fids or b == a:
             raise t.fail("b", "another faction id", b, did_you_mean(b, fids))
         return s.Event(**base, a=a, b=b, relation=t.string("relation", choices=s.RELATIONS))
-    key = t.string("key", choices=[f for f in s.Doctrine.__dataclass_fields__ if f != "strength_scale"])
+    key = t.string("key", choices=[f for f in DOCTRINE_BOUNDS if f != "strength_scale"])
+    lo, hi, open_ = DOCTRINE_BOUNDS[key]
     return s.Event(**base, faction=_faction_ref(t, "faction", fids), key=key,
-                   value=t.number("value", lo=0))
+                   value=t.number("value", lo=lo, hi=hi, lo_open=open_))
 
 
 def _control(t: Table) -> s.ControlParams:
@@ -450,9 +455,10 @@ def _combat(t: Table) -> s.CombatParams:
         posture_defence=_multipliers(t, "posture_defence", s.POSTURES, d.posture_defence))
 
 
-def _supply(t: Table) -> s.SupplyParams:
+def _supply(t: Table, mobility: Mapping[str, Any]) -> s.SupplyParams:
     d = s.SupplyParams()
     return s.SupplyParams(range_hours=t.number("range_hours", d.range_hours, lo=0, lo_open=True),
+                          mobility=t.string("mobility", d.mobility, choices=list(mobility)),
                           attrition_per_day=t.number("attrition_per_day", d.attrition_per_day, lo=0, hi=1),
                           replenish_per_day=t.number("replenish_per_day", d.replenish_per_day, lo=0, hi=1))
 

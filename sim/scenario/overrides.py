@@ -2,7 +2,7 @@
 
 Keys are dotted paths into the TOML. Arrays of tables are addressed by an element's `id` or `name`
 (case-insensitive, spaces and punctuation as `_`) or by index: `factions.government.doctrine.aggression`,
-`units.tiger_forces.strength`, `events.0.damage`. Values are parsed as TOML values (`3`, `0.5`, `true`,
+`units.east_garrison.strength`, `events.0.damage`. Values are parsed as TOML values (`3`, `0.5`, `true`,
 `"text"`, `[1, 2]`); anything that does not parse as TOML is taken as a plain string.
 """
 

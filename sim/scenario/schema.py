@@ -173,7 +173,8 @@ class CombatParams:
 
 @dataclass(frozen=True)
 class SupplyParams:
-    range_hours: float = 48.0
+    range_hours: float = 6.0
+    mobility: str = "logistics"
     attrition_per_day: float = 0.03
     replenish_per_day: float = 0.02
 

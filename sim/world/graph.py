@@ -1,10 +1,9 @@
 """Cost distance on the grid: multi-source Dijkstra over the 8-connected cell graph.
 
 The edge structure is built once per world; each query only fills in edge weights from a per-cell
-cost layer (hours to cross the cell) and hands the CSR matrix to scipy's compiled Dijkstra. A virtual
-source node, linked to every source cell with a start offset, lets one search rank many objectives of
-different value at once: the predecessor of a cell is then the next cell on its best route, i.e. a flow
-field shared by all units of a faction.
+cost layer (hours to cross the cell) and hands the CSR matrix to scipy's compiled Dijkstra. A
+multi-source search gives every cell its cost to the nearest source and, through its predecessor, the next
+cell towards that source: a flow field shared by every unit of a faction.
 """
 
 from __future__ import annotations
@@ -15,12 +14,13 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+IMPASSABLE = 1e12  # edge weight standing for "cannot be crossed" (keeps the CSR structure fixed)
 NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 
 
 @dataclass(frozen=True)
 class FlowField:
-    """Result of one search: cost (hours, with offsets) to the best source, and the next cell to step to.
+    """Result of one search: cost (hours) to the nearest source, and the next cell to step to.
 
     `next_cell[i]` is the flat index of the neighbour one step closer to the source, or -1 where the cell
     is itself a source or unreachable.
@@ -54,58 +54,44 @@ class GridGraph:
         self.size = n
 
     def edge_hours(self, cell_hours: np.ndarray) -> np.ndarray:
-        """Weight of each edge: mean crossing time of its two cells times the step length (1 or sqrt 2)."""
+        """Weight of each edge: mean crossing time of its two cells times the step length (1 or sqrt 2).
+
+        Impassable cells (infinite hours) give edges of weight IMPASSABLE, so the CSR structure never
+        changes and only its data is refilled; results beyond IMPASSABLE / 2 are reported as unreachable.
+        """
         flat = cell_hours.ravel()
-        return (flat[self.src] + flat[self.dst]) * 0.5 * self.length
+        w = (flat[self.src] + flat[self.dst]) * 0.5 * self.length
+        return np.minimum(w, IMPASSABLE)
 
     def csr(self, cell_hours: np.ndarray) -> csr_matrix:
         """The grid graph weighted by these cell costs (hours to cross each cell; inf = impassable)."""
-        return self._csr(cell_hours)
+        return self.csr_from_weights(self.edge_hours(cell_hours))
 
-    def _csr(self, cell_hours: np.ndarray, extra: np.ndarray | None = None,
-             extra_weights: np.ndarray | None = None) -> csr_matrix:
-        """The grid graph for these cell costs, plus an optional virtual node linked to `extra` cells."""
-        weights = self.edge_hours(cell_hours)
-        passable = np.isfinite(weights)
-        if passable.all():
-            indptr, data, indices = self.indptr, weights, self.dst
-        else:
-            counts = np.bincount(self.src[passable], minlength=self.size)
-            indptr = np.concatenate([[0], np.cumsum(counts)])
-            data, indices = weights[passable], self.dst[passable]
+    def csr_from_weights(self, weights: np.ndarray) -> csr_matrix:
         # scipy's sparse graphs drop explicit zeros; a tiny floor keeps zero-cost edges as edges.
-        data = np.maximum(data, 1e-9)
-        if extra is None:
-            return csr_matrix((data, indices, indptr), shape=(self.size, self.size))
-        return csr_matrix(
-            (np.concatenate([data, np.maximum(extra_weights, 1e-9)]), np.concatenate([indices, extra]),
-             np.concatenate([indptr, [indptr[-1] + len(extra)]])),
-            shape=(self.size + 1, self.size + 1))
+        return csr_matrix((np.maximum(weights, 1e-9), self.dst, self.indptr), shape=(self.size, self.size))
 
-    def search(self, cell_hours: np.ndarray, sources: np.ndarray, offsets: np.ndarray | None = None,
-               limit: float = np.inf) -> FlowField:
-        """Cost distance from the cheapest of `sources` (flat indices), each starting at its offset (hours).
+    def search(self, cell_hours: np.ndarray, sources: np.ndarray, limit: float = np.inf) -> FlowField:
+        """Cost distance from the nearest of `sources` (flat indices), and each cell's next step towards it.
 
         Cells with infinite `cell_hours` cannot be entered. The search stops at `limit` hours.
         """
         sources = np.asarray(sources, dtype=np.int64)
         if len(sources) == 0:
             return FlowField(np.full((self.height, self.width), np.inf), np.full(self.size, -1))
-        offsets = np.zeros(len(sources)) if offsets is None else np.asarray(offsets, dtype=float)
-        virtual = self.size
-        graph = self._csr(cell_hours, sources, offsets)
-        dist, pred = dijkstra(graph, directed=True, indices=virtual, return_predecessors=True, limit=limit)
-        nxt = pred[:-1].astype(np.int64)
-        nxt[(nxt == virtual) | (nxt < 0)] = -1
-        return FlowField(dist[:-1].reshape(self.height, self.width), nxt)
+        dist, pred, _ = dijkstra(self.csr(cell_hours), directed=True, indices=sources, min_only=True,
+                                 return_predecessors=True, limit=min(limit, IMPASSABLE / 2))
+        nxt = pred.astype(np.int64)
+        nxt[nxt < 0] = -1
+        return FlowField(dist.reshape(self.height, self.width), nxt)
 
     def nearest_source(self, cell_hours: np.ndarray, sources: np.ndarray, limit: float = np.inf) -> np.ndarray:
         """For each cell, the position (in `sources`) of the source cheapest to reach from it; -1 if none."""
         sources = np.asarray(sources, dtype=np.int64)
         if len(sources) == 0:
             return np.full((self.height, self.width), -1, dtype=np.int64)
-        _, _, origin = dijkstra(self._csr(cell_hours), directed=True, indices=sources, min_only=True,
-                                return_predecessors=True, limit=limit)
+        _, _, origin = dijkstra(self.csr(cell_hours), directed=True, indices=sources, min_only=True,
+                                return_predecessors=True, limit=min(limit, IMPASSABLE / 2))
         lookup = np.full(self.size, -1, dtype=np.int64)
         lookup[sources[::-1]] = np.arange(len(sources))[::-1]  # the first listed source wins a shared cell
         label = np.where(origin >= 0, lookup[np.maximum(origin, 0)], -1)
