@@ -156,6 +156,14 @@ class ConflictModel(mesa.Model):
                                               doc["value_hours"], doc["horizon_hours"])
                 for u, route in zip(group, routes, strict=True):
                     u.route = route or [u.cell]
+            for u in attackers:
+                if self._in_believed_zone(u):  # pull out of a zone the faction now knows is enforced
+                    u.route = movement.follow(self.supply_field(fi).next_cell, u.cell)
+
+    def _in_believed_zone(self, u: Unit) -> bool:
+        """Whether a unit stands in an active air-denial zone its faction believes will be enforced."""
+        return any(self.zone_active[z] and self.zone_belief[u.faction, k] >= 0.5 and self.world.zones[z].flat[u.cell]
+                   and self._zone_enforced_against(u.faction, z) for k, z in enumerate(self.zone_names))
 
     def _zone_enforced_against(self, fi: int, zone: str) -> bool:
         """Whether an air-denial rule over `zone` targets faction `fi`."""

@@ -23,7 +23,7 @@ from scipy.sparse.csgraph import dijkstra
 from sim.world.graph import IMPASSABLE, GridGraph
 
 RISK_STRENGTH = 1000.0  # hostile strength at which a cell costs twice as much to cross (caution 1)
-ZONE_AVOIDANCE_HOURS = 500.0  # extra crossing time of a cell in a zone the faction fully believes in
+ZONE_AVOIDANCE_HOURS = 24.0  # extra crossing time of a cell in a zone the faction fully believes in
 MAX_ROUTE_CELLS = 100_000
 
 
