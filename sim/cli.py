@@ -200,7 +200,26 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("run_dir")
     cmp.add_argument("claims", nargs="?", help="claims CSV (default: the scenario's)")
     cmp.set_defaults(func=cmd_compare)
+    for module in COMMAND_MODULES:
+        _register(module, sub)
     return parser
+
+
+# Subsystems that sit around the core (batches, dashboard) add their own subcommands: each module has
+# `register(subparsers)` adding parsers whose `func(args) -> int` follows the same error conventions.
+COMMAND_MODULES = ("sim.batch.commands", "sim.dashboard.commands")
+
+
+def _register(module: str, sub: argparse._SubParsersAction) -> None:
+    import importlib
+
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name == module:  # that subsystem is not part of this build
+            return
+        raise
+    mod.register(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
