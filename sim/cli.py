@@ -216,7 +216,7 @@ def _register(module: str, sub: argparse._SubParsersAction) -> None:
     try:
         mod = importlib.import_module(module)
     except ModuleNotFoundError as exc:
-        if exc.name == module:  # that subsystem is not part of this build
+        if module.startswith(str(exc.name)):  # that subsystem is not part of this build
             return
         raise
     mod.register(sub)
