@@ -45,9 +45,10 @@ class ConflictModel(mesa.Model):
         gx, gy = self.world.grid.centres()
         self._cx, self._cy = gx.ravel(), gy.ravel()
         cell = self.world.grid.cell_km
-        self._zoc = control.disk_offsets(scenario.control.zoc_km / cell)
-        self._presence = control.disk_offsets(scenario.control.presence_km / cell)
-        self._reach = control.disk_offsets(scenario.combat.range_km / cell)
+        shape = self.world.shape
+        self._zoc = control.Disks(shape, scenario.control.zoc_km / cell)
+        self._presence = control.Disks(shape, scenario.control.presence_km / cell)
+        self._reach = control.Disks(shape, scenario.combat.range_km / cell)
         self._footprint = self.world.footprint >= 0
         self._terrain_defence = np.array([scenario.combat.terrain_defence.get(t, 1.0) for t in TERRAIN_CLASSES])
         self._place_values = np.array([p.value for p in scenario.places], dtype=float)
@@ -70,6 +71,7 @@ class ConflictModel(mesa.Model):
                           firepower=spec.firepower, speed=spec.speed)
         self.influence = self._spread(self._zoc)
         self._supply: dict[int, FlowField] = {}
+        self._supply_edges: np.ndarray | None = None  # static edge weights of the supply mobility
         self.datacollector = mesa.DataCollector(model_reporters={"factions": _faction_rows})
         self._record_day()
 
@@ -105,26 +107,27 @@ class ConflictModel(mesa.Model):
                 self.zone_belief[unit.faction, z] = 1.0
 
     # ----------------------------------------------------------------- grids
-    def _spread(self, offsets: tuple[np.ndarray, np.ndarray], weight_one: bool = False,
-                along_path: bool = False) -> np.ndarray:
+    def _spread(self, disks: control.Disks, weight_one: bool = False, along_path: bool = False) -> np.ndarray:
         """Per-faction unit strength (or presence) over disks around units, or along this step's paths."""
         units = self.unit_list()
         paths = [u.path if along_path else [u.cell] for u in units]
-        return control.spread(self.world.shape, len(self.factions), paths, [u.faction for u in units],
-                              [1.0 if weight_one else u.strength for u in units], offsets)
+        return control.spread(len(self.factions), paths, [u.faction for u in units],
+                              [1.0 if weight_one else u.strength for u in units], disks)
 
     def supply_field(self, fi: int) -> FlowField:
         """Today's supply network of a faction (computed on first use each day, from that day's control)."""
         if fi not in self._supply:
             w, fac = self.world, self.scenario.factions[fi]
             src = np.array([w.place_cells[self._place_index[n]] for n in fac.supply_sources], dtype=np.int64)
-            self._supply[fi] = supply.supply_field(w.graph, w.cell_hours[self.scenario.supply.mobility], self.owner,
+            if self._supply_edges is None:
+                self._supply_edges = w.graph.edge_hours(w.cell_hours[self.scenario.supply.mobility])
+            self._supply[fi] = supply.supply_field(w.graph, self._supply_edges, self.owner,
                                                    self.factions.friendly[fi], src, self.scenario.supply.range_hours)
         return self._supply[fi]
 
     def _supplied(self, u: Unit) -> bool:
         """Supplied if the supply network reaches any cell of the unit's presence disk (the front is fuzzy)."""
-        around = control.disk_cells([u.cell], self.world.shape, self._presence)
+        around = self._presence.cells([u.cell])
         return bool(np.isfinite(self.supply_field(u.faction).cost.ravel()[around]).any())
 
     def area_km2(self) -> np.ndarray:
@@ -229,9 +232,15 @@ class ConflictModel(mesa.Model):
 
     def _move(self, units: list[Unit]) -> None:
         width = self.world.grid.width
-        hostile = self.factions.hostile.astype(np.float32)
-        reach = self._spread(self._reach, weight_one=True)
-        threatened = np.tensordot(hostile, reach, axes=1) > 0  # (F, H, W): a hostile unit is within range
+        hostile = self.factions.hostile
+        threatened: dict[int, np.ndarray] = {}  # faction -> cells within range of a hostile unit
+        for u in units:
+            if u.attacking and not u.engaged and not u.retreating and u.faction not in threatened:
+                mask = np.zeros(self.world.grid.height * width, dtype=bool)
+                for other in units:
+                    if hostile[u.faction, other.faction]:
+                        mask[self._reach.cells([other.cell])] = True
+                threatened[u.faction] = mask
         for u in units:
             if u.retreating:
                 route, stop = movement.follow(self.supply_field(u.faction).next_cell, u.cell), None

@@ -42,15 +42,35 @@ def disk_cells(cells: Sequence[int], shape: tuple[int, int], offsets: tuple[np.n
     return np.unique(flat) if len(cells) > 1 else flat
 
 
-def spread(shape: tuple[int, int], n_factions: int, paths: Sequence[Sequence[int]], factions: Sequence[int],
-           weights: Sequence[float], offsets: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+class Disks:
+    """Disks of one radius on one grid, with the disk of a single cell cached (most units stand still)."""
+
+    def __init__(self, shape: tuple[int, int], radius_cells: float) -> None:
+        self.shape = shape
+        self.offsets = disk_offsets(radius_cells)
+        self._single: dict[int, np.ndarray] = {}
+
+    def cells(self, path: Sequence[int]) -> np.ndarray:
+        """Flat indices of the union of the disks around the cells of a path."""
+        if len(path) == 1:
+            cell = int(path[0])
+            hit = self._single.get(cell)
+            if hit is None:
+                hit = self._single[cell] = disk_cells(path, self.shape, self.offsets)
+            return hit
+        return disk_cells(path, self.shape, self.offsets)
+
+
+def spread(n_factions: int, paths: Sequence[Sequence[int]], factions: Sequence[int], weights: Sequence[float],
+           disks: Disks) -> np.ndarray:
     """Per-faction sum of unit weights over the disks along each unit's path: an (F, H, W) float32 array.
 
     A unit counts once per cell however many of its path's disks cover it.
     """
+    shape = disks.shape
     out = np.zeros((n_factions, shape[0] * shape[1]), dtype=np.float32)
     for path, f, w in zip(paths, factions, weights, strict=True):
-        out[f, disk_cells(path, shape, offsets)] += w
+        out[f, disks.cells(path)] += w
     return out.reshape(n_factions, *shape)
 
 

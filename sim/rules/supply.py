@@ -13,14 +13,17 @@ import numpy as np
 from sim.world.graph import FlowField, GridGraph
 
 
-def supply_field(graph: GridGraph, cell_hours: np.ndarray, owner: np.ndarray, friendly_row: np.ndarray,
+def supply_field(graph: GridGraph, edge_hours: np.ndarray, owner: np.ndarray, friendly_row: np.ndarray,
                  source_cells: np.ndarray, range_hours: float) -> FlowField:
-    """Cost distance from held sources through friendly cells, up to the supply range."""
+    """Cost distance from held sources through friendly cells, up to the supply range.
+
+    `edge_hours` are the graph's static edge weights for the supply mobility; only edges into friendly
+    cells stay open (a route can never stand on a hostile cell, so what leaves one does not matter).
+    """
     n = len(friendly_row)
     friendly_cells = np.append(friendly_row, False)[owner.astype(np.int64) % (n + 1)]
     sources = source_cells[friendly_cells.ravel()[source_cells]] if len(source_cells) else source_cells
-    cost = np.where(friendly_cells, cell_hours, np.inf)
-    return graph.search(cost, sources, limit=range_hours)
+    return graph.search(None, sources, limit=range_hours, weights=graph.entering_only(edge_hours, friendly_cells))
 
 
 def apply_supply(strength: np.ndarray, initial: np.ndarray, in_supply: np.ndarray, engaged: np.ndarray,
