@@ -1,0 +1,101 @@
+"""The flagship scenario: real geography, the reported situation of 7 May 2017, and the claims of 27 May."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import sim
+from sim import catalog
+from sim.compare import compare_claims
+from sim.io.claims import CLAIM_COLUMNS, read_claims
+from sim.world.world import build_world
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return sim.load("badia_2017")
+
+
+@pytest.fixture(scope="module")
+def default_run(scenario):
+    return sim.run(scenario)  # the default window: 7 to 27 May 2017, the scenario's seed
+
+
+def test_it_is_the_default_scenario():
+    assert catalog.resolve(None).stem == "badia_2017"
+
+
+@pytest.mark.parametrize("cell_km", [None, 4.0, 1.0])
+def test_syria_rasterises_within_one_percent(scenario, cell_km):
+    world = build_world(scenario, cell_km)
+    outline = world.grid.project_geometry(scenario.map.region).area
+    assert world.region_area_km2 == pytest.approx(outline, rel=0.01)
+    assert 184_000 < outline < 188_000  # Natural Earth's Syria: ~185,950 km²
+
+
+def test_map_covers_the_theatre(scenario):
+    lon0, lat0, lon1, lat1 = scenario.map.bbox
+    for name in ("Damascus", "Homs", "Palmyra", "Deir ez-Zor", "Abu Kamal",
+                 "al-Tanf (US garrison)", "Syria-Jordan-Iraq tripoint"):
+        p = scenario.place(name)
+        assert lon0 <= p.lon <= lon1 and lat0 <= p.lat <= lat1
+
+
+def test_places_inside_the_map_and_estimates_marked(scenario):
+    world = build_world(scenario)
+    inside_region = world.region.ravel()[world.place_cells]
+    outside = [p.name for p, ok in zip(scenario.places, inside_region, strict=True) if not ok]
+    # al-Waleed lies across the border in Iraq; the tripoint sits on the border itself.
+    assert set(outside) <= {"al-Waleed crossing (Iraq)", "Syria-Jordan-Iraq tripoint"}
+    assert scenario.place("Khneifes phosphate mines").estimated
+    assert not scenario.place("Damascus").estimated
+
+
+def test_every_claim_row_parses(scenario):
+    claims = read_claims(scenario.meta.claims)
+    assert list(claims.columns) == CLAIM_COLUMNS
+    assert len(claims) >= 3
+    assert (claims["low"] <= claims["value"]).all() and (claims["value"] <= claims["high"]).all()
+    assert claims["quote"].str.len().min() > 20 and claims["source"].str.len().min() > 5
+    assert {"gained_km2"} <= set(claims["measure"])
+
+
+def test_the_18_may_strike_and_the_zone_are_in_the_scenario(scenario):
+    strikes = [e for e in scenario.events if e.kind == "strike"]
+    assert any(e.date.date().isoformat() == "2017-05-18" and e.actor == "coalition" for e in strikes)
+    zone = next(z for z in scenario.zones if z.name == "tanf_zone")
+    assert zone.shape.radius_km == 55
+    assert any(r.rule == "zone_denial" and r.zone == "tanf_zone" for r in scenario.air_power)
+
+
+def test_runs_to_the_end_of_june(scenario):
+    result = sim.run(scenario, days=54)
+    assert result.curves["date"].max() == "2017-06-30"
+
+
+def test_default_run_lands_in_the_range_of_the_claims(scenario, default_run):
+    claims = read_claims(scenario.meta.claims)
+    curves = default_run.curves
+    gain = float(curves[(curves["date"] == "2017-05-27") & (curves["faction"] == "government")]["gained_km2"].iloc[0])
+    gov = claims[claims["faction"] == "government"]
+    assert gov["low"].min() <= gain <= gov["high"].max()
+    table = compare_claims(curves, claims, default_run.model.world.region_area_km2)
+    assert table["in_range"].any()
+    assert (table["simulated"] == gain).all()
+
+
+def test_default_run_takes_the_khneifes_mines(default_run):
+    captured = {e["place"] for e in default_run.model.log if e["kind"] == "captured" and e["faction"] == "government"}
+    assert "Khneifes phosphate mines" in captured  # the seed report's named resource
+
+
+def test_badia_compare_on_a_saved_run(scenario, default_run, tmp_path):
+    out = default_run.save(tmp_path / "run", claims=read_claims(scenario.meta.claims))
+    proc = subprocess.run([sys.executable, "-m", "sim", "compare", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "Syrian Observatory" in proc.stdout and "in range" in proc.stdout
+    html = (out / "report.html").read_text()
+    assert "Syrian Central Military Media" in html  # claims drawn as markers with their source
