@@ -6,7 +6,8 @@ per `caution`, and by air-denial zones it believes will be enforced). Every cell
 reaches it first and how long that takes: the faction's front is split into sectors, one per unit, the way
 a staff would assign them. Each unit picks, inside its sector, the objective with the best value for the
 time it costs (`value_hours` hours of travel per point of value): hostile-held places and resources by
-their value, hostile-held ground at `territory_value`. Units sharing a sector do not pick the same place.
+their value, hostile-held ground at `territory_value`; an objective whose perceived cost exceeds its worth
+is not pursued (so a unit holds rather than walk into a zone it believes is enforced). Units sharing a sector do not pick the same place.
 Units left without a free objective in their sector search again among themselves (rarely more than
 one extra search). Objectives beyond `horizon_hours` are ignored. The route to the chosen objective is
 read off the search's predecessor tree; no unit runs a search of its own.
@@ -80,7 +81,7 @@ def plan_routes(graph: GridGraph, cost: np.ndarray, unit_cells: Sequence[int], u
         idle = []
         for k in pending:
             start = int(unit_cells[k])
-            mine = (sector == start) & np.isfinite(reach) & ~claimed
+            mine = (sector == start) & (score > 0) & ~claimed  # only objectives worth their cost
             if not mine.any():
                 idle.append(k)
                 continue
