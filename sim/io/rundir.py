@@ -87,9 +87,16 @@ def curves_csv(result: RunResult) -> str:
 
 
 def write_run(result: RunResult, out_dir: Path, claims: Any = None) -> Path:
-    """Write every output of a run into `out_dir` (created if needed) and return it."""
+    """Write every output of a run into `out_dir` (created if needed) and return it.
+
+    `claims` (a DataFrame from read_claims) are drawn in the report; by default the scenario's own.
+    """
     from sim.viz.report import report_html
 
+    if claims is None and result.scenario.meta.claims:
+        from sim.io.claims import read_claims
+
+        claims = read_claims(result.scenario.meta.claims)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_text(out_dir / "curves.csv", curves_csv(result))
     write_text(out_dir / "events.csv", result.events.to_csv(index=False, float_format="%.1f", lineterminator="\n"))

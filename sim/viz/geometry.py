@@ -43,3 +43,19 @@ def places_xy(grid: GridGeometry, sc: Scenario) -> tuple[np.ndarray, np.ndarray]
     lon = np.array([p.lon for p in sc.places])
     lat = np.array([p.lat for p in sc.places])
     return grid.projection.forward(lon, lat)
+
+
+def zones_xy(grid: GridGeometry, sc: Scenario) -> dict[str, tuple[list, list]]:
+    """Zone outlines (circles or polygons) projected, by zone name."""
+    out: dict[str, tuple[list, list]] = {}
+    for z in sc.zones:
+        if z.shape.is_circle:
+            cx, cy = grid.projection.forward(z.shape.center[0], z.shape.center[1])
+            t = np.linspace(0, 2 * np.pi, 73)
+            out[z.name] = (list(cx + z.shape.radius_km * np.cos(t)), list(cy + z.shape.radius_km * np.sin(t)))
+        else:
+            lon = np.array([p[0] for p in z.shape.polygon] + [z.shape.polygon[0][0]])
+            lat = np.array([p[1] for p in z.shape.polygon] + [z.shape.polygon[0][1]])
+            x, y = grid.projection.forward(lon, lat)
+            out[z.name] = (list(x), list(y))
+    return out

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from sim.viz.geometry import outline_xy, places_xy, roads_xy
+from sim.viz.geometry import outline_xy, places_xy, roads_xy, zones_xy
 
 if TYPE_CHECKING:
     from sim.api import RunResult
@@ -49,6 +49,15 @@ def curves_figure(curves: pd.DataFrame, colours: dict[str, str], names: dict[str
     return fig
 
 
+def discrete_colourscale(colours: list[str]) -> list[list]:
+    """A plotly colour scale giving each integer code (from zmin) its own flat colour."""
+    k = len(colours)
+    scale: list[list] = []
+    for i, colour in enumerate(colours):
+        scale += [[i / k, colour], [(i + 1) / k, colour]]
+    return scale
+
+
 def map_figure(result: RunResult) -> go.Figure:
     """The owner grid with a day slider, over outlines, roads and labelled places."""
     m, sc = result.model, result.scenario
@@ -57,22 +66,20 @@ def map_figure(result: RunResult) -> go.Figure:
     n = len(ids)
     xs = grid.x0 + (np.arange(grid.width) + 0.5) * grid.cell_km
     ys = grid.y0 + (np.arange(grid.height) + 0.5) * grid.cell_km
-    # Discrete colour scale: faction i occupies [i/n, (i+1)/n].
-    scale = []
-    for i, fid in enumerate(ids):
-        scale += [[i / n, m.factions.colours[fid]], [(i + 1) / n, m.factions.colours[fid]]]
+    scale = discrete_colourscale(["rgba(0,0,0,0)"] + [m.factions.colours[f] for f in ids])
     snaps = m.snapshots
     days = list(range(len(snaps)))
     if len(days) > MAX_FRAMES:
         days = sorted(set(np.linspace(0, len(snaps) - 1, MAX_FRAMES).astype(int).tolist()))
 
     def z(i: int) -> np.ndarray:
-        return np.where(snaps[i] >= 0, snaps[i].astype(float), np.nan)
+        # Owner + 1 as uint8 (0 = nobody, drawn transparent): compact base64 typed arrays in the page.
+        return (snaps[i] + 1).astype(np.uint8)
 
-    heat = go.Heatmap(x=xs, y=ys, z=z(days[-1]), zmin=-0.5, zmax=n - 0.5, colorscale=scale, opacity=0.55,
-                      colorbar={"tickvals": list(range(n)), "ticktext": [m.factions.names[f] for f in ids],
+    heat = go.Heatmap(x=xs, y=ys, z=z(days[-1]), zmin=-0.5, zmax=n + 0.5, colorscale=scale, opacity=0.55,
+                      colorbar={"tickvals": list(range(1, n + 1)), "ticktext": [m.factions.names[f] for f in ids],
                                 "title": "held by"},
-                      hovertemplate="x %{x:.0f} km, y %{y:.0f} km<br>owner #%{z}<extra></extra>")
+                      customdata=None, hoverinfo="skip")
     fig = go.Figure([heat])
     for name, geom in sc.map.context:
         ox, oy = outline_xy(grid, geom)
@@ -86,6 +93,9 @@ def map_figure(result: RunResult) -> go.Figure:
         colour, width = ROAD_STYLE[cls]
         fig.add_trace(go.Scatter(x=rx, y=ry, mode="lines", line={"color": colour, "width": width}, name=cls,
                                  hoverinfo="skip"))
+    for name, (zx, zy) in zones_xy(grid, sc).items():
+        fig.add_trace(go.Scatter(x=zx, y=zy, mode="lines", line={"color": "#2471a3", "width": 1.5, "dash": "dash"},
+                                 name=f"zone: {name}", hoverinfo="name"))
     if sc.places:
         px, py = places_xy(grid, sc)
         fig.add_trace(go.Scatter(
@@ -98,8 +108,10 @@ def map_figure(result: RunResult) -> go.Figure:
     fig.frames = [go.Frame(data=[go.Heatmap(z=z(i))], traces=[0], name=lab) for i, lab in zip(days, labels, strict=True)]
     fig.update_layout(
         height=720, template="plotly_white", title="Control by day",
-        xaxis={"title": "km (equal-area projection)", "scaleanchor": "y", "showgrid": False},
-        yaxis={"title": "km", "showgrid": False},
+        xaxis={"title": "km (equal-area projection)", "scaleanchor": "y", "showgrid": False,
+               "range": [grid.x0, grid.x0 + grid.width * grid.cell_km]},
+        yaxis={"title": "km", "showgrid": False, "range": [grid.y0, grid.y0 + grid.height * grid.cell_km]},
+        legend={"orientation": "h", "y": 1.02, "x": 0.0, "yanchor": "bottom"},
         sliders=[{"active": len(days) - 1, "currentvalue": {"prefix": "day: "},
                   "steps": [{"label": lab, "method": "animate",
                              "args": [[lab], {"mode": "immediate", "frame": {"duration": 0, "redraw": True},
