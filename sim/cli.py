@@ -138,11 +138,12 @@ def comparison_text(curves, claims, region_km2: float) -> str:  # noqa: ANN001 -
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from sim import catalog
     from sim.scenario import load_scenario
     from sim.world.world import build_world
 
     for f in args.files:
-        sc = load_scenario(f)
+        sc = load_scenario(catalog.resolve(f))
         world = build_world(sc)
         print(f"{f}: ok — {sc.meta.name}: {len(sc.factions)} factions, {len(sc.units)} units, "
               f"{len(sc.places)} places, {len(sc.roads)} roads; grid {world.shape[0]}x{world.shape[1]} "
@@ -191,8 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="override a scenario key, e.g. --set combat.aimed_rate=0.04 (repeatable)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(func=cmd_run)
-    val = sub.add_parser("validate", help="check scenario files")
-    val.add_argument("files", nargs="+")
+    val = sub.add_parser("validate", help="check scenario files (paths or shipped names)")
+    val.add_argument("files", nargs="+", metavar="SCENARIO")
     val.set_defaults(func=cmd_validate)
     lst = sub.add_parser("scenarios", help="list the shipped scenarios")
     lst.set_defaults(func=cmd_scenarios)
