@@ -139,21 +139,23 @@ class ConflictModel(mesa.Model):
         """Recompute supply fields, and plan every attacking unit's route, from current control (once a day)."""
         w, f = self.world, self.factions
         hostile = f.hostile
-        enemy = np.tensordot(hostile.astype(np.float32), self.influence, axes=1)
-        take = control.takeable(self.owner, hostile)
+        n = len(f)
+        flat_influence = self.influence.reshape(n, -1)
         units = self.unit_list()
         self._supply = {}
-        for fi in range(len(f)):
+        for fi in range(n):
             doc = f.doctrine[fi]
             attackers = [u for u in units if u.faction == fi and u.attacking]
             if not attackers:
                 continue
-            goals = movement.objectives(take[fi], w.region, w.place_cells, self._place_values, doc["territory_value"])
+            enemy = (hostile[fi].astype(np.float32) @ flat_influence).reshape(w.shape)
+            take = np.append(hostile[fi], True)[self.owner.astype(np.int64) % (n + 1)]  # hostile-held or nobody's
+            goals = movement.objectives(take, w.region, w.place_cells, self._place_values, doc["territory_value"])
             zones = [self.world.zones[z] & self.zone_active[z] & self._zone_enforced_against(fi, z)
                      for z in self.zone_names]
             for mob in sorted({u.mobility for u in attackers}):
                 group = [u for u in attackers if u.mobility == mob]
-                cost = movement.route_cost(w.cell_hours[mob], enemy[fi], doc["caution"], zones, self.zone_belief[fi])
+                cost = movement.route_cost(w.cell_hours[mob], enemy, doc["caution"], zones, self.zone_belief[fi])
                 order = sorted(range(len(group)), key=lambda k: (-group[k].strength, group[k].unique_id))
                 routes = movement.plan_routes(w.graph, cost, [u.cell for u in group], order, goals,
                                               doc["value_hours"], doc["horizon_hours"])
