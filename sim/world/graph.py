@@ -46,7 +46,7 @@ class GridGraph:
         self.height, self.width = height, width
         n = height * width
         idx = np.arange(n).reshape(height, width)
-        rows, cols, lens = [], [], []
+        rows, cols = [], []
         self._blocks: list[tuple[tuple[slice, slice], tuple[slice, slice], float]] = []
         for dy, dx in NEIGHBOURS:
             src_sl = (slice(max(0, -dy), height - max(0, dy)), slice(max(0, -dx), width - max(0, dx)))
@@ -54,14 +54,22 @@ class GridGraph:
             self._blocks.append((src_sl, dst_sl, 0.5 * float(np.hypot(dy, dx))))
             rows.append(idx[src_sl].ravel())
             cols.append(idx[dst_sl].ravel())
-            lens.append(np.full(rows[-1].size, np.hypot(dy, dx)))
-        r, c, ln = np.concatenate(rows), np.concatenate(cols), np.concatenate(lens)
-        self._order = np.lexsort((c, r))  # direction-major -> CSR (row-major) order
-        self.src, self.dst, self.length = r[self._order], c[self._order], ln[self._order]
-        self.indptr = np.searchsorted(self.src, np.arange(n + 1)).astype(np.int64)
+        r, c = np.concatenate(rows), np.concatenate(cols)
+        del rows, cols
+        index_type = np.int32 if n < 2**31 else np.int64
+        self._order = np.lexsort((c, r)).astype(index_type)  # direction-major -> CSR (row-major) order
+        indptr = np.searchsorted(r[self._order], np.arange(n + 1)).astype(index_type)
+        indices = c[self._order].astype(index_type)
+        del r, c
         self.size = n
-        self._scratch = np.empty(len(r))
-        self._matrix = csr_matrix((np.ones(len(r)), self.dst, self.indptr), shape=(n, n))
+        self._scratch = np.empty(len(indices))
+        # Only the matrix keeps the structure (indices, indptr): no second copy of per-edge arrays.
+        self._matrix = csr_matrix((np.ones(len(indices)), indices, indptr), shape=(n, n))
+
+    @property
+    def dst(self) -> np.ndarray:
+        """Destination cell of each edge, in CSR order."""
+        return self._matrix.indices
 
     def edge_hours(self, cell_hours: np.ndarray) -> np.ndarray:
         """Weight of each edge (CSR order): mean crossing time of its two cells times the step length.
