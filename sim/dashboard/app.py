@@ -1,0 +1,58 @@
+"""The Dash app: four views (Run, Batch, Compare, Lessons) in tabs, sharing one job runner and result cache.
+
+    from sim.dashboard.app import create_app
+    create_app("runs").run(host="127.0.0.1", port=8050)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dash import Dash, dcc, html
+
+from sim.dashboard import safety, view_batch, view_compare, view_lessons, view_run
+from sim.dashboard.jobs import Jobs, ResultCache
+
+CSS = """
+body { font-family: system-ui, sans-serif; margin: 0; color: #222; }
+header { padding: 8px 16px; background: #33302b; color: #f3efe6; }
+header h1 { font-size: 18px; margin: 0; display: inline; } header span { margin-left: 12px; font-size: 13px; }
+.view { display: flex; gap: 14px; padding: 10px 14px; }
+.controls { flex: 0 0 330px; display: flex; flex-direction: column; gap: 4px; font-size: 13px; }
+.controls.lesson-text { flex-basis: 420px; max-height: 90vh; overflow-y: auto; }
+.results { flex: 1 1 auto; min-width: 0; }
+.controls label { font-weight: 600; margin-top: 6px; }
+.controls input[type=text] { padding: 4px; }
+button { margin: 4px 4px 4px 0; padding: 5px 10px; cursor: pointer; }
+button.primary { background: #2c6e49; color: white; border: none; font-weight: 600; }
+.message { color: #b00020; white-space: pre-wrap; font-size: 13px; }
+.small { font-size: 12px; color: #555; }
+.day-controls { display: flex; align-items: center; gap: 8px; }
+.day-controls .slider { flex: 1 1 auto; }
+.pair { display: flex; gap: 6px; } .pair > div { flex: 1 1 50%; min-width: 0; }
+.side { border-left: 3px solid #ccc; padding-left: 8px; margin-bottom: 6px; }
+.markdown h2 { font-size: 16px; margin-bottom: 4px; } .markdown { font-size: 14px; line-height: 1.4; }
+"""
+
+
+def create_app(runs_dir: str | Path = "runs") -> Dash:
+    """The dashboard app serving `runs_dir` (saved runs and batches) and the shipped scenarios."""
+    runs = safety.RunsRoot(runs_dir)
+    jobs = Jobs(ResultCache())
+    app = Dash(__name__, title="Badia dashboard", suppress_callback_exceptions=True)
+    app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + CSS + "</style>")
+    app.layout = html.Div([
+        html.Header([html.H1("Badia"), html.Span(f"runs directory: {runs.root}")]),
+        dcc.Tabs(id="tabs", value="run", children=[
+            dcc.Tab(label="Run", value="run", children=view_run.layout(runs)),
+            dcc.Tab(label="Batch", value="batch", children=view_batch.layout(runs)),
+            dcc.Tab(label="Compare", value="compare", children=view_compare.layout(runs)),
+            dcc.Tab(label="Lessons", value="lessons", children=view_lessons.layout()),
+        ]),
+    ])
+    view_run.register(app, runs, jobs)
+    view_batch.register(app, runs, jobs)
+    view_compare.register(app, runs, jobs)
+    view_lessons.register(app, jobs)
+    app.server.config["BADIA_RUNS"] = str(runs.root)
+    return app

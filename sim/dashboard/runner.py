@@ -1,0 +1,71 @@
+"""What a dashboard job does: load (checked before the job starts, so bad input is reported at once) and
+run a scenario, and turn the result into RunData. Runs are deterministic: a seed and overrides give the same
+result as `badia run --seed S --set K=V`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim import api
+from sim.dashboard.jobs import Progress
+from sim.dashboard.panels import Pair
+from sim.dashboard.rundata import RunData, from_result
+from sim.scenario import Scenario
+
+
+@dataclass
+class RunSpec:
+    """One run to make: a scenario file, overrides, seed and length."""
+
+    path: Path
+    overrides: dict[str, Any] = field(default_factory=dict)
+    seed: int | None = None
+    days: int | None = None
+    label: str = ""
+
+    def load(self) -> Scenario:
+        """The scenario with its overrides (raises ScenarioError for a bad override)."""
+        return api.load(self.path, self.overrides)
+
+
+def run_spec(spec: RunSpec, progress: Progress | None = None, scenario: Scenario | None = None) -> RunData:
+    """Run one spec and return what to draw (claims included if the scenario names them)."""
+    sc = scenario or spec.load()
+    result = api.run(sc, seed=spec.seed, days=spec.days or sc.meta.days, progress=progress,
+                     overrides=spec.overrides)
+    claims = None
+    if sc.meta.claims:
+        from sim.io.claims import read_claims
+        claims = read_claims(sc.meta.claims)
+    title = spec.label or f"{sc.meta.name}, seed {result.seed}, {result.days} days"
+    return from_result(result, claims, title)
+
+
+def single(spec: RunSpec) -> Callable[[Progress], RunData]:
+    """Job work for one run; the scenario is loaded (and checked) now, not in the worker."""
+    sc = spec.load()
+    return lambda progress: run_spec(spec, progress, sc)
+
+
+def pair(a: RunSpec | RunData, b: RunSpec | RunData, labels: tuple[str, str]) -> Callable[[Progress], Pair]:
+    """Job work for two runs (either may already be loaded RunData, e.g. a saved run)."""
+    scs = [x.load() if isinstance(x, RunSpec) else None for x in (a, b)]
+    total = sum((x.days or sc.meta.days) for x, sc in zip((a, b), scs, strict=True) if isinstance(x, RunSpec))
+
+    def work(progress: Progress) -> Pair:
+        done = 0
+        out = []
+        for x, sc in zip((a, b), scs, strict=True):
+            if isinstance(x, RunData):
+                out.append(x)
+                continue
+            base = done
+            out.append(run_spec(x, lambda d, _n, base=base: progress(base + d, total), sc))
+            done += x.days or sc.meta.days
+        return Pair(out[0], out[1], labels)
+
+    return work

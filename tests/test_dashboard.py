@@ -1,0 +1,175 @@
+"""Dashboard pieces without a browser: path confinement, form fields, figures, batch and run-dir reading,
+exports and the CLI subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_dashboard_fixtures import BATCH_DAYS, BATCH_PARAM, BATCH_VALUES, make_batch, make_saved_run
+
+import sim
+from sim.dashboard import batchdata, commands, exports, fields, figures, rundata, safety
+from sim.dashboard.jobs import Jobs, ResultCache
+from sim.dashboard.runner import RunSpec, run_spec
+from sim.dashboard.view_batch import run_spec_of
+from sim.errors import ScenarioError
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("runs")
+    make_batch(root)
+    make_saved_run(root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def corridor() -> rundata.RunData:
+    return run_spec(RunSpec(safety.shipped_scenario("corridor"), {}, 1, 6))
+
+
+def test_paths_outside_the_runs_directory_are_refused(runs: Path, tmp_path: Path) -> None:
+    root = safety.RunsRoot(runs)
+    assert root.resolve("sweep") == (runs / "sweep").resolve()
+    (runs / "escape").symlink_to(tmp_path, target_is_directory=True)
+    for bad in ("../", "/etc", "sweep/../..", "escape", "", None, "missing"):
+        with pytest.raises(ScenarioError):
+            root.resolve(bad)
+    assert root.batch_dirs() == ["sweep"]
+    assert root.run_dirs() == ["saved-corridor"]
+
+
+def test_only_shipped_scenarios_are_opened(tmp_path: Path) -> None:
+    assert safety.shipped_scenario("corridor").name == "corridor.toml"
+    outside = tmp_path / "x.toml"
+    outside.write_text("")
+    for bad in ("../../etc/passwd", str(outside), "nope"):
+        with pytest.raises(ScenarioError):
+            safety.shipped_scenario(bad)
+    with pytest.raises(ScenarioError):
+        safety.allowed_scenario_path(outside)
+    with pytest.raises(ScenarioError):
+        safety.allowed_scenario_path("/etc/passwd")
+
+
+@pytest.mark.parametrize(("func", "text", "match"), [
+    (fields.seed_field, "abc", "expected a whole number"), (fields.seed_field, "-1", ">= 0|between"),
+    (fields.days_field, "0", "between 1"), (fields.days_field, "1.5", "whole number"),
+    (fields.overrides_text, "combat.range_km", "key=value"), (fields.overrides_text, "units.nope.strength=1",
+                                                                "existing element")])
+def test_bad_field_values_raise_scenario_errors(func, text: str, match: str) -> None:  # noqa: ANN001
+    with pytest.raises(ScenarioError, match=match):
+        if func is fields.overrides_text:
+            sim.load("corridor", func(text))
+        else:
+            func(text)
+
+
+def test_field_values_parse() -> None:
+    assert fields.seed_field(" 12 ") == 12 and fields.seed_field("") is None and fields.days_field("7") == 7
+    assert fields.overrides_text("# note\ncombat.stochastic=false\n\ncontrol.zoc_km=5") == {
+        "combat.stochastic": False, "control.zoc_km": 5}
+
+
+def test_named_parameters_become_overrides_only_when_changed() -> None:
+    rows = fields.named_parameters(sim.load("corridor"))
+    keys = [r["key"] for r in rows]
+    assert "factions.west.doctrine.aggression" in keys and "units.west_armour.strength" in keys
+    assert fields.parameter_overrides(rows) == {}
+    rows[keys.index("units.west_armour.strength")]["value"] = "900"
+    assert fields.parameter_overrides(rows) == {"units.west_armour.strength": 900}
+    sim.load("corridor", fields.parameter_overrides(rows))  # applies cleanly
+
+
+def test_map_figure_shows_one_day_with_hover_layers(corridor: rundata.RunData) -> None:
+    fig = figures.map_figure(corridor, 3)
+    heat = fig.data[0]
+    assert np.asarray(heat.z, dtype=float).shape == corridor.owner.shape[1:]
+    assert not fig.frames  # one day only, not an animation of every day
+    owner = np.asarray(heat.customdata, dtype=object)
+    west = owner == "west"
+    assert west.sum() == (corridor.owner[3] == corridor.faction_ids.index("west")).sum()
+    text = np.asarray(heat.text, dtype=object)
+    assert text[0, 0].startswith("terrain: desert") and "nearest place: " in text[0, 0]
+    names = [t.name for t in fig.data]
+    assert "places" in names and "highway" in names
+    patch = figures.day_patch(corridor, 0).to_plotly_json()
+    assert len(patch["operations"]) == 3  # z, owner names and title: nothing static is resent
+
+
+def test_difference_map_counts_cells_held_differently(corridor: rundata.RunData) -> None:
+    other = run_spec(RunSpec(safety.shipped_scenario("corridor"), {"roads.corridor_highway.class": "track"}, 1, 6))
+    fig = figures.diff_figure(corridor, other, 6)
+    expected = ((corridor.owner[6] != other.owner[6]) & corridor.region).sum() * 4.0
+    assert fig.layout.meta["differ_km2"] == expected > 0
+    same = figures.diff_figure(corridor, corridor, 6)
+    assert same.layout.meta["differ_km2"] == 0
+
+
+def test_saved_run_reads_back_like_the_run(runs: Path) -> None:
+    data = rundata.from_run_dir(runs / "saved-corridor")
+    fresh = sim.run(sim.load("corridor"), seed=3, days=4)
+    assert np.array_equal(data.owner, fresh.control)
+    assert data.names["west"] == "Westland" and data.roads and len(data.place_names) == 5
+    assert figures.map_figure(data, 2).data[0].z is not None
+
+
+def test_batch_reading_bands_and_outcomes(runs: Path) -> None:
+    b = batchdata.read_batch(runs / "sweep")
+    assert len(b.runs) == 6 and b.params == [BATCH_PARAM] and b.days == BATCH_DAYS
+    assert sorted(b.curves["run_id"].unique()) == list(range(6))
+    out = b.outcomes("gained_km2")
+    assert len(out) == 12 and set(out[BATCH_PARAM]) == set(BATCH_VALUES)
+    bands = figures.ensemble_figure(b.curves, b.colours, b.names, "gained_km2", b.claims)
+    medians = [t for t in bands.data if t.name == "Westland median"]
+    assert len(medians) == 1 and len(medians[0].x) == BATCH_DAYS + 1
+
+
+def test_a_batch_run_is_re_run_exactly(runs: Path) -> None:
+    b = batchdata.read_batch(runs / "sweep")
+    spec = run_spec_of(b, 4)
+    assert spec.seed == 104 and spec.overrides == {BATCH_PARAM: BATCH_VALUES[2]}
+    again = run_spec(spec)
+    stored = b.curves[b.curves["run_id"] == 4].reset_index(drop=True)
+    assert np.allclose(again.curves["area_km2"].to_numpy(), stored["area_km2"].to_numpy())
+
+
+def test_batch_with_a_foreign_scenario_is_not_re_run(runs: Path, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "b"
+    shutil.copytree(runs / "sweep", copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["scenario"] = {"name": "x", "path": "/etc/passwd.toml"}
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ScenarioError):
+        run_spec_of(batchdata.read_batch(copy), 0)
+
+
+def test_jobs_report_progress_and_errors() -> None:
+    jobs = Jobs(ResultCache(2))
+    ok = jobs.start("ok", lambda progress: (progress(3, 3), "result")[1])
+    bad = jobs.start("bad", lambda progress: (_ for _ in ()).throw(ScenarioError("x", "k", "y")))
+    jobs._pool.shutdown(wait=True)
+    assert jobs.status(ok)["status"] == "done" and jobs.cache.get(jobs.status(ok)["key"]) == "result"
+    assert jobs.status(bad)["status"] == "error" and "expected y" in jobs.status(bad)["message"]
+
+
+def test_csv_export_and_browser_for_png(corridor: rundata.RunData) -> None:
+    # the PNG itself is exported through the page in test_dashboard_browser.py (kaleido takes seconds)
+    assert exports.browser_path() is not None
+    csv = exports.curves_csv(corridor.curves)
+    assert csv.splitlines()[0] == "date,day,faction,area_km2,gained_km2,strength,units,places_held"
+
+
+def test_dashboard_command_defaults_to_localhost() -> None:
+    parser = argparse.ArgumentParser()
+    commands.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["dashboard"])
+    assert (args.host, args.port, args.runs) == ("127.0.0.1", 8050, "runs")
+    with pytest.raises(SystemExit):
+        parser.parse_args(["dashboard", "--port", "70000"])

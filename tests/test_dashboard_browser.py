@@ -1,0 +1,180 @@
+"""The dashboard in a real browser: Playwright driving Debian's headless chromium (never a Playwright
+browser download). Checks the figures' data as plotly holds it in the page, not just that divs exist.
+
+Screenshots of each view go to the test's tmp dir and to docs/screenshots/ (used by the README).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_dashboard_fixtures import BATCH_VALUES, dashboard_server, make_batch, make_saved_run
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+PLOT = "document.querySelector('#{id} .js-plotly-plot')"
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+if not Path(CHROMIUM).exists():
+    pytest.fail(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)",
+                pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    runs = tmp_path_factory.mktemp("runs")
+    make_batch(runs)
+    make_saved_run(runs)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    with dashboard_server(runs) as address:
+        yield address
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, url: str):  # noqa: ANN001, ANN201 - playwright objects
+    pg = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.goto(url)
+    pg.wait_for_selector("#run-go")
+    yield pg
+    pg.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def plot_ready(pg, graph_id: str, timeout: float = 30_000) -> None:  # noqa: ANN001
+    pg.wait_for_function(f"() => {{ const g = {PLOT.format(id=graph_id)}; return g && g.data && g.data.length > 0 }}",
+                         timeout=timeout)
+
+
+def plot_data(pg, graph_id: str, expr: str):  # noqa: ANN001, ANN201
+    """Evaluate `expr` with `g` bound to the plotly graph div of `graph_id`."""
+    return pg.evaluate(f"() => {{ const g = {PLOT.format(id=graph_id)}; return {expr}; }}")
+
+
+def screenshot(pg, name: str, tmp_path: Path) -> None:  # noqa: ANN001
+    pg.screenshot(path=str(tmp_path / f"{name}.png"), full_page=False)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(tmp_path / f"{name}.png", SCREENSHOTS / f"{name}.png")
+
+
+def pick(pg, dropdown_id: str, label: str) -> None:  # noqa: ANN001
+    pg.click(f"#{dropdown_id}")
+    pg.get_by_role("option", name=label).first.click()
+
+
+def open_tab(pg, label: str) -> None:  # noqa: ANN001
+    pg.get_by_text(label, exact=True).first.click()
+
+
+def test_run_view_map_slider_events_and_png(page, tmp_path: Path) -> None:  # noqa: ANN001
+    page.fill("#run-days", "5")
+    page.click("#run-go")
+    plot_ready(page, "run-map")
+    heat = plot_data(page, "run-map", "[g.data[0].type, g.data[0].z.length, g.data[0].z[0].length, "
+                                      "g.layout.title.text, g.data.map(t => t.name)]")
+    assert heat[0] == "heatmap" and (heat[1], heat[2]) == (34, 56)  # corridor grid at 2 km
+    assert heat[3].endswith("2020-01-06")  # the last day is shown first
+    assert "places" in heat[4] and "highway" in heat[4]
+    hover = plot_data(page, "run-map", "[g.data[0].customdata[17][28], g.data[0].text[17][28]]")
+    assert hover[0] in ("west", "east") and "terrain:" in hover[1] and "nearest place:" in hover[1]
+    plot_ready(page, "run-curves")
+    names = plot_data(page, "run-curves", "g.data.map(t => t.name)")
+    assert {"Westland", "Eastland"} <= set(names)
+    west_last = plot_data(page, "run-map", "g.data[0].z.flat().filter(v => v === 0).length")
+    assert "progress" not in page.inner_text("#run-message").lower()
+    assert page.get_attribute("#run-progress", "value") == page.get_attribute("#run-progress", "max") == "5"
+    screenshot(page, "run", tmp_path)
+
+    # move the day slider to the start: the map shows day 0, where Westland holds less
+    page.focus("#run-day [role=slider]")
+    page.keyboard.press("Home")
+    page.wait_for_function(f"() => {PLOT.format(id='run-map')}.layout.title.text.endsWith('2020-01-01')")
+    west_first = plot_data(page, "run-map", "g.data[0].z.flat().filter(v => v === 0).length")
+    assert west_first < west_last
+    assert "none before the first map" in page.inner_text("#run-events-title")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"() => {PLOT.format(id='run-map')}.layout.title.text.endsWith('2020-01-02')")
+    page.wait_for_function("() => document.querySelector('#run-events-title').innerText.includes('2020-01-01 to')")
+
+    with page.expect_download(timeout=60_000) as download:
+        page.click("#run-png-map")
+    target = tmp_path / "map.png"
+    download.value.save_as(target)
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and target.stat().st_size > 10_000
+    with page.expect_download() as download:
+        page.click("#run-csv")
+    csv = tmp_path / "curves.csv"
+    download.value.save_as(csv)
+    assert csv.read_text().splitlines()[0].startswith("date,day,faction,area_km2")
+
+
+def test_bad_values_show_a_message(page) -> None:  # noqa: ANN001
+    page.fill("#run-seed", "abc")
+    page.click("#run-go")
+    page.wait_for_function("() => document.querySelector('#run-message').innerText.includes('seed')")
+    assert "expected a whole number" in page.inner_text("#run-message")
+    page.fill("#run-seed", "")
+    page.fill("#run-overrides", "combat.range_km=0")
+    page.click("#run-go")
+    page.wait_for_function("() => document.querySelector('#run-message').innerText.includes('range_km')")
+    assert "Traceback" not in page.content()
+
+
+def test_batch_view_bands_outcomes_and_one_run(page, tmp_path: Path) -> None:  # noqa: ANN001
+    open_tab(page, "Batch")
+    pick(page, "batch-dir", "sweep")
+    plot_ready(page, "batch-bands")
+    bands = plot_data(page, "batch-bands", "g.data.map(t => [t.name, t.fill || '', t.x.length])")
+    assert any(fill == "toself" for _, fill, _ in bands)
+    assert any(name == "Westland median" and n == 7 for name, _, n in bands)  # days 0..6
+    plot_ready(page, "batch-outcome")
+    xs = plot_data(page, "batch-outcome", "g.data.flatMap(t => t.x)")
+    assert set(xs) == set(BATCH_VALUES)
+    pick(page, "batch-run", "run 4")
+    page.click("#batch-show")
+    plot_ready(page, "batch-map")
+    title = plot_data(page, "batch-map", "g.layout.title.text")
+    assert "run 4" in title and "seed 104" in title
+    screenshot(page, "batch", tmp_path)
+
+
+def test_compare_view_difference_map(page, tmp_path: Path) -> None:  # noqa: ANN001
+    open_tab(page, "Compare")
+    page.fill("#cmp-A-days", "8")
+    page.fill("#cmp-B-days", "8")
+    page.click("#cmp-go")
+    plot_ready(page, "cmp-diff")
+    assert plot_data(page, "cmp-map-a", "g.data[0].z.length") == 34
+    diff = plot_data(page, "cmp-diff", "[g.layout.title.text, g.data[0].text[17][10]]")
+    assert diff[0].startswith("Difference on day 8") and "A:" in diff[1] and "B:" in diff[1]
+    curves = plot_data(page, "cmp-curves", "g.data.map(t => t.line.dash)")
+    assert {"solid", "dash"} <= set(curves)
+    screenshot(page, "compare", tmp_path)
+
+
+def test_lesson_view_text_and_runs(page, tmp_path: Path) -> None:  # noqa: ANN001
+    open_tab(page, "Lessons")
+    page.wait_for_function("() => (document.querySelector('#lesson-text') || {innerText: ''}).innerText.includes('Things to notice')")
+    assert "Roads are arteries" in page.inner_text("#lesson-text")
+    page.click("#lesson-go")
+    plot_ready(page, "lesson-diff")
+    km2 = plot_data(page, "lesson-diff", "g.layout.meta.differ_km2")
+    assert km2 > 500  # the highway makes a visible difference
+    titles = [plot_data(page, f"lesson-map-{s}", "g.layout.title.text") for s in "ab"]
+    assert titles[0].startswith("with the highway") and titles[1].startswith("without the highway")
+    screenshot(page, "lessons", tmp_path)

@@ -1,0 +1,112 @@
+"""Lessons: each one loads and validates, has the five headings, and its what-if really changes the outcome
+(both runs are made, with the lesson's seed and length, and the difference is asserted)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import pytest
+
+from sim.cli import main
+from sim.dashboard import lesson_catalog
+from sim.dashboard.rundata import RunData
+from sim.dashboard.runner import run_spec
+from sim.dashboard.view_lessons import specs
+
+LESSONS = {les.slug: les for les in lesson_catalog.lessons()}
+
+
+def last(data: RunData, faction: str, column: str) -> float:
+    c = data.curves
+    return float(c[(c["faction"] == faction) & (c["day"] == c["day"].max())][column].iloc[0])
+
+
+def captured(data: RunData, place: str, by: str) -> bool:
+    ev: pd.DataFrame = data.events
+    return bool(((ev["kind"] == "captured") & (ev["place"] == place) & (ev["faction"] == by)).any())
+
+
+def _roads(base: RunData, what: RunData) -> None:
+    assert captured(base, "Eastford", "west") and not captured(what, "Eastford", "west")
+    assert last(base, "west", "gained_km2") > 2 * last(what, "west", "gained_km2")
+
+
+def _resources(base: RunData, what: RunData) -> None:
+    assert captured(base, "Qasr oil field", "crown") and not captured(what, "Qasr oil field", "crown")
+    assert last(base, "brotherhood", "strength") < 0.7 * last(what, "brotherhood", "strength")
+
+
+def _supply(base: RunData, what: RunData) -> None:
+    assert not captured(base, "Hilltown", "west") and captured(what, "Hilltown", "west")
+    assert last(base, "east", "strength") > 2 * last(what, "east", "strength")
+
+
+def _red_line(base: RunData, what: RunData) -> None:
+    assert (base.events["kind"] == "air_strike").any() and not (what.events["kind"] == "air_strike").any()
+    assert not captured(base, "Border crossing", "crown") and captured(what, "Border crossing", "crown")
+
+
+def _two_fronts(base: RunData, what: RunData) -> None:
+    assert last(what, "centre", "gained_km2") < last(base, "centre", "gained_km2") - 150
+    assert last(what, "centre", "strength") < 0.75 * last(base, "centre", "strength")
+    assert last(base, "east", "gained_km2") == 0 < last(what, "east", "gained_km2")
+
+
+def _badia(base: RunData, what: RunData) -> None:
+    tanf = "al-Tanf (US garrison)"
+    assert not captured(base, tanf, "government") and captured(what, tanf, "government")
+    strikes = base.events[base.events["kind"] == "air_strike"]
+    assert len(strikes) and strikes["time"].str.startswith("2017-05-18").all()
+
+
+CHECKS: dict[str, Callable[[RunData, RunData], None]] = {
+    "roads_are_arteries": _roads, "resources_as_objectives": _resources, "supply_and_encirclement": _supply,
+    "red_line": _red_line, "two_front_war": _two_fronts, "badia_2017": _badia}
+
+
+def test_at_least_five_lessons_each_with_a_check() -> None:
+    assert len(LESSONS) >= 5
+    assert set(LESSONS) == set(CHECKS)
+
+
+@pytest.mark.parametrize("slug", sorted(LESSONS))
+def test_lesson_text_has_the_headings(slug: str) -> None:
+    text = LESSONS[slug].text
+    headings = [ln[3:].strip() for ln in text.splitlines() if ln.startswith("## ")]
+    assert headings == list(lesson_catalog.HEADINGS)
+    assert LESSONS[slug].title in text
+
+
+@pytest.mark.parametrize("slug", sorted(LESSONS))
+def test_lesson_scenarios_validate(slug: str, capsys: pytest.CaptureFixture[str]) -> None:
+    les = LESSONS[slug]
+    files = sorted({str(les.baseline), str(les.whatif)})
+    assert main(["validate", *files]) == 0
+    assert capsys.readouterr().out.count(": ok") == len(files)
+    for spec in specs(les):
+        spec.load()  # the what-if overrides apply cleanly
+
+
+@pytest.mark.parametrize("slug", sorted(LESSONS))
+def test_what_if_changes_the_outcome(slug: str) -> None:
+    base, what = (run_spec(s) for s in specs(LESSONS[slug]))
+    assert base.dates == what.dates  # same window, same seed: only the lesson's change differs
+    CHECKS[slug](base, what)
+
+
+def test_badia_lessons_lists_one_line_each(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lessons"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == len(LESSONS)
+    assert lines[0].startswith("1. roads_are_arteries") and "Roads are arteries" in lines[0]
+
+
+def test_a_lesson_needs_exactly_one_what_if(tmp_path) -> None:  # noqa: ANN001
+    d = tmp_path / "broken"
+    d.mkdir()
+    (d / "lesson.md").write_text("# x\n")
+    (d / "baseline.toml").write_text("")
+    (d / "lesson.toml").write_text('[lesson]\ntitle = "x"\nbaseline = "baseline.toml"\n')
+    with pytest.raises(lesson_catalog.ScenarioError, match="exactly one of"):
+        lesson_catalog.read_lesson(d)
