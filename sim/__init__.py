@@ -1,11 +1,24 @@
 """Badia: a conflict-scenario agent-based simulator whose runs output territory curves.
 
-The Python API mirrors the CLI: `sim.load(...)`, `sim.build_model(...)`, `sim.run(...)`.
+The Python API mirrors the CLI: `sim.load(...)`, `sim.build_model(...)`, `sim.run(...)`. They are imported
+on first use, so that light commands (`badia scenarios`, `badia --help`) do not pay for importing Mesa.
 """
+
+from __future__ import annotations
+
+from typing import Any
 
 __version__ = "0.1.0"
 
-from sim.api import RunResult, build_model, load, run  # noqa: E402
-from sim.errors import BadiaError, ScenarioError  # noqa: E402
+_LAZY = {"RunResult": "sim.api", "build_model": "sim.api", "load": "sim.api", "run": "sim.api",
+         "BadiaError": "sim.errors", "ScenarioError": "sim.errors"}
 
 __all__ = ["BadiaError", "RunResult", "ScenarioError", "__version__", "build_model", "load", "run"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
