@@ -105,7 +105,7 @@ def day_patch(data: RunData, day: int, title: str | None = None) -> Patch:
 
 def _layout(fig: go.Figure, title: str, height: int) -> None:
     fig.update_layout(
-        height=height, template="plotly_white", title={"text": title, "font": {"size": 14}},
+        height=height, paper_bgcolor="white", plot_bgcolor="white", title={"text": title, "font": {"size": 14}},
         margin={"t": 40, "l": 50, "r": 10, "b": 40}, legend={"orientation": "h", "y": -0.08},
         xaxis={"title": "km (equal-area projection)", "scaleanchor": "y", "showgrid": False},
         yaxis={"title": "km", "showgrid": False}, uirevision="map")
@@ -158,7 +158,7 @@ def pair_curves_figure(a: RunData, b: RunData, labels: tuple[str, str]) -> go.Fi
             fig.add_trace(go.Scatter(x=df["day"].tolist(), y=df["area_km2"].tolist(), mode="lines",
                                      name=f"{data.names.get(fid, fid)} ({label})",
                                      line={"color": data.colours.get(fid, "#888"), "dash": dash, "width": 2.5}))
-    fig.update_layout(height=380, template="plotly_white", title={"text": "Territory held (km²)", "font":
+    fig.update_layout(height=380, paper_bgcolor="white", plot_bgcolor="white", title={"text": "Territory held (km²)", "font":
                       {"size": 14}}, xaxis={"title": "day"}, margin={"t": 40, "l": 60, "r": 10},
                       legend={"font": {"size": 10}})
     return fig
@@ -192,7 +192,7 @@ def ensemble_figure(curves: pd.DataFrame, colours: dict[str, str], names: dict[s
                 hovertemplate=f"<b>{c['source']}</b><br>{c['value']:,.0f} ({c['low']:,.0f}–{c['high']:,.0f})"
                               "<extra></extra>", name=str(c["source"])))
     label = {"gained_km2": "Gained since start (km²)", "area_km2": "Territory held (km²)"}[measure]
-    fig.update_layout(height=440, template="plotly_white", title={"text": f"{label}: median and 5-95 % of "
+    fig.update_layout(height=440, paper_bgcolor="white", plot_bgcolor="white", title={"text": f"{label}: median and 5-95 % of "
                       "runs", "font": {"size": 14}}, margin={"t": 40, "l": 60, "r": 10})
     return fig
 
@@ -212,7 +212,7 @@ def outcome_figure(outcomes: pd.DataFrame, params: list[str], colours: dict[str,
                                      marker={"color": colours.get(fid, "#888"), "size": 8, "opacity": 0.8},
                                      hovertemplate=f"run %{{customdata}}<br>{p} = %{{x}}<br>%{{y:,.0f}} km²"
                                                    "<extra></extra>"), row=1, col=i)
-    fig.update_layout(height=360, template="plotly_white", margin={"t": 50, "l": 60, "r": 10},
+    fig.update_layout(height=360, paper_bgcolor="white", plot_bgcolor="white", margin={"t": 50, "l": 60, "r": 10},
                       title={"text": f"Outcome on the last day ({measure}) against each parameter",
                              "font": {"size": 14}})
     return fig

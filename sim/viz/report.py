@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 ROAD_STYLE = {"highway": ("#222222", 2.5), "road": ("#555555", 1.6), "track": ("#8c7b62", 1.0)}
 MAX_FRAMES = 120
+# A light look set directly: naming a template ("plotly_white") deep-copies it, ~0.5 s per report.
+LIGHT = {"paper_bgcolor": "white", "plot_bgcolor": "white"}
 
 
 def curves_figure(curves: pd.DataFrame, colours: dict[str, str], names: dict[str, str],
@@ -45,7 +47,9 @@ def curves_figure(curves: pd.DataFrame, colours: dict[str, str], names: dict[str
                 hovertemplate=(f"<b>{c['source']}</b><br>{c['measure']}: {c['value']:,.0f} "
                                f"({c['low']:,.0f}–{c['high']:,.0f})<br>{str(c.get('quote', ''))[:160]}<extra></extra>"),
                 name=str(c["source"])), row=row, col=1)
-    fig.update_layout(height=620, template="plotly_white", hovermode="x unified", margin={"t": 60, "l": 60, "r": 20})
+    fig.update_layout(height=620, hovermode="x unified", margin={"t": 60, "l": 60, "r": 20}, **LIGHT)
+    fig.update_xaxes(gridcolor="#e8e8e8")
+    fig.update_yaxes(gridcolor="#e8e8e8", zerolinecolor="#bbbbbb")
     return fig
 
 
@@ -107,7 +111,7 @@ def map_figure(result: RunResult) -> go.Figure:
     labels = [m.snapshot_dates[i].date().isoformat() for i in days]
     fig.frames = [go.Frame(data=[go.Heatmap(z=z(i))], traces=[0], name=lab) for i, lab in zip(days, labels, strict=True)]
     fig.update_layout(
-        height=720, template="plotly_white", title="Control by day",
+        height=720, title="Control by day", **LIGHT,
         xaxis={"title": "km (equal-area projection)", "scaleanchor": "y", "showgrid": False,
                "range": [grid.x0, grid.x0 + grid.width * grid.cell_km]},
         yaxis={"title": "km", "showgrid": False, "range": [grid.y0, grid.y0 + grid.height * grid.cell_km]},
