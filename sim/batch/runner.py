@@ -1,0 +1,201 @@
+"""Running runs: one function that runs one run, and evaluators that run many (serial, process pool, Dask).
+
+`execute(job)` is the unit of work everywhere. It loads the scenario with the run's overrides, runs it, and
+returns a small `Outcome` (the run's record and its curves); any exception is caught and returned as an
+error record, so one bad run never stops a batch. Evaluators share one interface, `imap_unordered(jobs)`,
+which keeps a bounded number of runs in flight and yields outcomes as they finish: memory stays flat
+however long the batch is.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+import traceback
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import pandas as pd
+
+from sim.batch.design import RunSpec
+
+CURVE_COLUMNS = ["date", "day", "faction", "area_km2", "gained_km2", "strength", "units", "places_held"]
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a worker needs for one run; small and picklable."""
+
+    spec: RunSpec
+    scenario: str  # shipped scenario name (resolved on the worker) or an absolute path
+    scenario_sha256: str  # the worker checks that its copy of the scenario is the one the batch was made from
+    overrides: dict[str, Any]  # fixed overrides and the run's parameters together
+    days: int
+
+
+@dataclass
+class Outcome:
+    """What one run returns: its runs-table record and, if it succeeded, its curves."""
+
+    record: dict[str, Any]
+    curves: pd.DataFrame | None
+
+
+def simulate(scenario: str, overrides: dict[str, Any], seed: int, days: int, sha256: str = "") -> pd.DataFrame:
+    """Run one run given (scenario, overrides, seed, days) and return its curves."""
+    from sim import api
+
+    sc = api.load(scenario, overrides)
+    if sha256 and sc.sha256 != sha256:
+        raise RuntimeError(f"the scenario file {sc.source} on this worker differs from the batch's "
+                           f"(sha256 {sc.sha256[:12]} != {sha256[:12]}); install the same version everywhere")
+    curves = api.run(sc, seed=seed, days=days).curves
+    return curves[CURVE_COLUMNS]
+
+
+def execute(job: Job) -> Outcome:
+    """Run one job; never raises for a failing run (the error goes into the record)."""
+    t0 = time.perf_counter()
+    spec = job.spec
+    record: dict[str, Any] = {"run_id": spec.run_id, "point": spec.point, "replicate": spec.replicate,
+                              "seed": spec.seed, "params": spec.params, "status": "ok", "error": None,
+                              "wall_seconds": 0.0}
+    curves = None
+    try:
+        curves = simulate(job.scenario, job.overrides, spec.seed, job.days, job.scenario_sha256)
+    except Exception as exc:  # noqa: BLE001 - a failing run is data, recorded with its error
+        last = traceback.extract_tb(exc.__traceback__)[-1:] or None
+        where = f" (at {Path(last[0].filename).name}:{last[0].lineno})" if last else ""
+        record["status"], record["error"] = "error", f"{type(exc).__name__}: {exc}{where}"
+    record["wall_seconds"] = round(time.perf_counter() - t0, 4)
+    return Outcome(record=record, curves=curves)
+
+
+class Evaluator(Protocol):
+    """Runs jobs and yields their outcomes as they finish (in any order)."""
+
+    workers: int
+
+    def imap_unordered(self, jobs: Iterable[Job]) -> Iterator[Outcome]: ...
+
+    def close(self) -> None: ...
+
+
+class SerialEvaluator:
+    """Runs jobs one after another in this process (workers = 1; handy for debugging)."""
+
+    workers = 1
+
+    def imap_unordered(self, jobs: Iterable[Job]) -> Iterator[Outcome]:
+        for job in jobs:
+            yield execute(job)
+
+    def close(self) -> None:
+        pass
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C goes to the whole process group; the parent handles it and stops the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def pool_context() -> multiprocessing.context.BaseContext:
+    """Start workers from a fork server that has imported the engine once.
+
+    Chosen explicitly because importing mesa switches the global start method to 'spawn' (a fresh
+    interpreter importing everything, ~3 s per worker), and plain 'fork' copies whatever threads the
+    parent has (pyarrow's, Dask's). The fork server imports the engine once; each worker forks from it.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["sim.api", "sim.batch.runner"])
+    return ctx
+
+
+class PoolEvaluator:
+    """A local process pool (concurrent.futures), `workers` processes, at most 2 x workers runs in flight."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=pool_context(),
+                                         initializer=_ignore_sigint)
+
+    def imap_unordered(self, jobs: Iterable[Job]) -> Iterator[Outcome]:
+        pending: set[Future] = set()
+        it = iter(jobs)
+        window = 2 * self.workers
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < window:
+                try:
+                    pending.add(self._pool.submit(execute, next(it)))
+                except StopIteration:
+                    exhausted = True
+            if not pending:
+                return
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                yield fut.result()
+
+    def close(self) -> None:
+        # Stop at once (Ctrl-C, errors): queued runs are cancelled, runs in flight are abandoned.
+        procs = list(getattr(self._pool, "_processes", {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+        for p in procs:
+            p.join(timeout=5)
+
+
+class DaskEvaluator:
+    """A Dask distributed cluster: `Client(address)` (a scheduler such as tcp://host:8786) or a given Client."""
+
+    def __init__(self, address: str | None = None, client: Any = None, timeout: str = "20s") -> None:
+        from distributed import Client
+
+        self._own = client is None
+        if client is None:
+            try:
+                client = Client(address, timeout=timeout)
+            except (OSError, TimeoutError) as exc:
+                from sim.errors import ScenarioError
+
+                raise ScenarioError("--scheduler", "scheduler", "the address of a running Dask scheduler "
+                                    "(e.g. tcp://10.0.0.5:8786)", address, f"Could not connect: {exc}") from None
+        self.client = client
+        self.workers = max(1, sum(self.client.nthreads().values()))
+
+    def imap_unordered(self, jobs: Iterable[Job]) -> Iterator[Outcome]:
+        from distributed import as_completed
+
+        it = iter(jobs)
+        window = 2 * self.workers
+        first = [self.client.submit(execute, j, pure=False) for _, j in zip(range(window), it, strict=False)]
+        if not first:
+            return
+        ac = as_completed(first)
+        for fut in ac:
+            yield fut.result()
+            fut.release()
+            nxt = next(it, None)
+            if nxt is not None:
+                ac.add(self.client.submit(execute, nxt, pure=False))
+
+    def close(self) -> None:
+        if self._own:
+            self.client.close()
+
+
+def make_evaluator(workers: int | None = None, scheduler: str | None = None) -> Evaluator:
+    """The evaluator for the CLI flags: Dask when a scheduler is given, else serial for 1 worker, else a pool."""
+    if scheduler:
+        return DaskEvaluator(scheduler)
+    n = workers or os.cpu_count() or 1
+    return SerialEvaluator() if n == 1 else PoolEvaluator(n)

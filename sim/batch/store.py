@@ -1,0 +1,148 @@
+"""The batch directory: streaming, atomic, resumable storage of a batch's runs.
+
+Layout (read concurrently by other tools, e.g. the dashboard; keep it stable):
+
+    DIR/manifest.json                 experiment and scenario (paths, sha256), package version, design kind,
+                                      parameter names, master seed, number of runs, days
+    DIR/runs/<run_id>.json            one per finished run: run_id, point, replicate, seed, params, status,
+                                      error, wall_seconds; written last, so its presence means "done"
+    DIR/curves/part-<run_id:06d>.parquet
+                                      one per successful run: run_id, date, day, faction, area_km2, gained_km2,
+                                      strength, units, places_held
+    DIR/runs.parquet                  the runs table (one column per parameter, named by its dotted key),
+                                      rewritten at the end of a batch and by `badia summarize`
+
+Every file is written to a temporary name and renamed, so readers never see a half-written file (temporary
+names start with '.', which pyarrow skips and `*.parquet` globs do not match). A run's curves are written
+before its record: a kill between the two leaves a part that the rerun rewrites under the same name, so
+nothing is lost or duplicated.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.errors import ScenarioError
+from sim.io.atomic import write_text, write_with
+
+CURVES_SCHEMA = pa.schema([
+    ("run_id", pa.int64()), ("date", pa.string()), ("day", pa.int64()), ("faction", pa.string()),
+    ("area_km2", pa.float64()), ("gained_km2", pa.float64()), ("strength", pa.float64()), ("units", pa.int64()),
+    ("places_held", pa.int64()),
+])
+RUN_FIELDS = ["run_id", "point", "replicate", "seed", "status", "error", "wall_seconds"]
+# Manifest keys that must match for a directory to be resumed by an experiment.
+IDENTITY_KEYS = ("experiment_sha256", "scenario_sha256", "design", "parameters", "master_seed", "runs", "days",
+                 "stage")
+
+
+class BatchStore:
+    """Reads and writes one batch directory."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        self.runs_dir = self.root / "runs"
+        self.curves_dir = self.root / "curves"
+
+    # ------------------------------------------------------------------ writing
+    def open(self, manifest: dict[str, Any]) -> None:
+        """Create the directory with its manifest, or check that an existing one belongs to the same batch."""
+        if self.root.exists() and not self.root.is_dir():
+            raise ScenarioError("--out", "out", "a directory path", str(self.root), "A file with that name exists.")
+        path = self.root / "manifest.json"
+        if path.is_file():
+            old = self.manifest()
+            diff = [k for k in IDENTITY_KEYS if old.get(k) != manifest.get(k)]
+            if diff:
+                raise ScenarioError(str(self.root), diff[0], f"a batch directory of this experiment "
+                                    f"({diff[0]} = {manifest.get(diff[0])!r})", old.get(diff[0]),
+                                    "It holds another batch (or the experiment or scenario changed since); "
+                                    "choose a new --out directory.")
+            manifest = {**manifest, "created_at": old.get("created_at", manifest.get("created_at"))}
+        elif self.root.is_dir() and any(self.root.iterdir()):
+            raise ScenarioError("--out", "out", "a new or empty directory, or a batch directory to resume",
+                                str(self.root), "It holds other files; choose a new --out directory.")
+        self.runs_dir.mkdir(parents=True, exist_ok=True)
+        self.curves_dir.mkdir(parents=True, exist_ok=True)
+        for d in (self.root, self.runs_dir, self.curves_dir):  # temporaries left by a killed batch
+            for tmp in d.glob(".*.tmp"):
+                tmp.unlink(missing_ok=True)
+        self.write_manifest(manifest)
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        write_text(self.root / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+
+    def curves_path(self, run_id: int) -> Path:
+        return self.curves_dir / f"part-{run_id:06d}.parquet"
+
+    def record_path(self, run_id: int) -> Path:
+        return self.runs_dir / f"{run_id}.json"
+
+    def write_run(self, record: dict[str, Any], curves: pd.DataFrame | None) -> None:
+        """Store one finished run: curves first, then the record that marks it done."""
+        run_id = int(record["run_id"])
+        if curves is not None:
+            df = curves.copy()
+            df.insert(0, "run_id", run_id)
+            table = pa.Table.from_pandas(df, schema=CURVES_SCHEMA, preserve_index=False)
+            write_with(self.curves_path(run_id), lambda p: pq.write_table(table, p))
+        write_text(self.record_path(run_id), json.dumps(record) + "\n")
+
+    # ------------------------------------------------------------------ reading
+    def manifest(self) -> dict[str, Any]:
+        path = self.root / "manifest.json"
+        if not path.is_file():
+            raise ScenarioError(str(self.root), "", "a batch directory with manifest.json", None,
+                                "Run `badia batch EXPERIMENT --out DIR` first.")
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    def done_ids(self) -> set[int]:
+        """Run ids with a record (finished, successfully or not)."""
+        out = set()
+        for p in self.runs_dir.glob("*.json"):
+            if p.stem.isdigit():
+                out.add(int(p.stem))
+        return out
+
+    def records(self) -> list[dict[str, Any]]:
+        out = []
+        for p in sorted(self.runs_dir.glob("*.json"), key=lambda q: int(q.stem) if q.stem.isdigit() else -1):
+            if p.stem.isdigit():
+                out.append(json.loads(p.read_text(encoding="utf-8")))
+        return out
+
+    def runs_table(self) -> pd.DataFrame:
+        """The runs table from the per-run records: one row per finished run, one column per parameter."""
+        params = list(self.manifest().get("parameters", []))
+        rows = []
+        for r in self.records():
+            row = {k: r.get(k) for k in RUN_FIELDS}
+            for name in params:
+                row[name] = r.get("params", {}).get(name)
+            rows.append(row)
+        df = pd.DataFrame(rows, columns=RUN_FIELDS + params)
+        return df.astype({"run_id": "int64", "point": "int64", "replicate": "int64", "seed": "int64",
+                          "wall_seconds": "float64"})
+
+    def consolidate(self) -> pd.DataFrame:
+        """Rewrite DIR/runs.parquet from the records and return the table."""
+        df = self.runs_table()
+        write_with(self.root / "runs.parquet", lambda p: df.to_parquet(p, index=False))
+        return df
+
+    def curves(self, columns: list[str] | None = None) -> pd.DataFrame:
+        """All curves of successful runs, sorted by run, day and faction (empty frame if none)."""
+        parts = sorted(self.curves_dir.glob("part-*.parquet"))
+        if not parts:
+            return pd.DataFrame({f.name: pd.Series(dtype=f.type.to_pandas_dtype()) for f in CURVES_SCHEMA})
+        df = pd.read_parquet(self.curves_dir, columns=columns)
+        if "run_id" in df.columns:  # a part without its record is from a run killed mid-write: not done yet
+            df = df[df["run_id"].isin(self.done_ids())]
+        keys = [k for k in ("run_id", "day", "faction") if k in df.columns]
+        return df.sort_values(keys).reset_index(drop=True)

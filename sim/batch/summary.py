@@ -1,0 +1,214 @@
+"""Reading a batch: ensemble bands per faction and date, and how the ensemble scores against each claim.
+
+For every claim (a reported value with a range) the ensemble gives: the share of runs inside the range, the
+percentile of the claimed value within the ensemble, and the CRPS (continuous ranked probability score) of the
+ensemble against the claimed value; `crps_range` is the same score against the claimed range taken as a
+uniform distribution (the Cramér distance between the two, zero only for an ensemble spread evenly over the
+range), because a range is what the sources support, not a point. Lower is better; both are in the claim's
+unit (km² for km² claims).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+BAND_QUANTILES = {"p05": 0.05, "p25": 0.25, "median": 0.5, "p75": 0.75, "p95": 0.95}
+BAND_MEASURES = ("area_km2", "gained_km2", "strength", "units", "places_held")
+CLAIM_SCORE_COLUMNS = ["date", "faction", "measure", "claimed", "low", "high", "source", "runs", "median",
+                       "p05", "p95", "share_in_range", "percentile_of_claim", "crps", "crps_range"]
+
+
+def bands(curves: pd.DataFrame, measures: tuple[str, ...] = BAND_MEASURES) -> pd.DataFrame:
+    """Long table: faction, date, day, measure, runs, mean, p05, p25, median, p75, p95."""
+    if curves.empty:
+        return pd.DataFrame(columns=["faction", "date", "day", "measure", "runs", "mean", *BAND_QUANTILES])
+    long = curves.melt(id_vars=["run_id", "faction", "date", "day"], value_vars=list(measures), var_name="measure")
+    g = long.groupby(["faction", "date", "day", "measure"], sort=True)["value"]
+    out = g.agg(runs="count", mean="mean")
+    for name, q in BAND_QUANTILES.items():
+        out[name] = g.quantile(q)
+    return out.reset_index().sort_values(["measure", "faction", "day"]).reset_index(drop=True)
+
+
+def crps_ensemble(x: np.ndarray, y: float) -> float:
+    """CRPS of the empirical distribution of `x` against the value `y`: E|X - y| - E|X - X'| / 2."""
+    x = np.sort(np.asarray(x, dtype=float))
+    n = len(x)
+    if n == 0:
+        return float("nan")
+    # E|X - X'| from the sorted sample in O(n log n): sum_i (2i - n + 1) x_i * 2 / n^2
+    i = np.arange(n)
+    spread = 2.0 * np.sum((2 * i - n + 1) * x) / n**2
+    return float(np.mean(np.abs(x - y)) - 0.5 * spread)
+
+
+def crps_range(x: np.ndarray, low: float, high: float) -> float:
+    """CRPS against a truth uniform on [low, high]: E|X - Y| - E|X - X'|/2 - E|Y - Y'|/2 (Cramér distance).
+
+    Equals `crps_ensemble(x, low)` when low == high.
+    """
+    x = np.sort(np.asarray(x, dtype=float))
+    n = len(x)
+    if n == 0:
+        return float("nan")
+    if high <= low:
+        return crps_ensemble(x, low)
+    mid = 0.5 * (low + high)
+    inside = ((x - low) ** 2 + (high - x) ** 2) / (2 * (high - low))
+    e_abs = np.where(x <= low, mid - x, np.where(x >= high, x - mid, inside))
+    i = np.arange(n)
+    spread = 2.0 * np.sum((2 * i - n + 1) * x) / n**2
+    # E|X - Y| for Y ~ U(low, high), minus half the ensemble spread, minus half the truth's own spread
+    # (E|Y - Y'| = (high - low) / 3), so that a perfect ensemble (X ~ U(low, high)) scores lower than any other.
+    return float(np.mean(e_abs) - 0.5 * spread - (high - low) / 6)
+
+
+def claim_values(curves: pd.DataFrame, claim: Any, region_km2: float | None = None) -> np.ndarray:
+    """Each run's simulated value for one claim (its date, faction and measure)."""
+    day = curves[(curves["date"] == claim["date"]) & (curves["faction"] == claim["faction"])]
+    if claim["measure"] == "gained_km2":
+        return day["gained_km2"].to_numpy(float)
+    if claim["measure"] == "held_km2":
+        return day["area_km2"].to_numpy(float)
+    if region_km2 is None:
+        raise ValueError("held_pct claims need the region's area")
+    return 100.0 * day["area_km2"].to_numpy(float) / region_km2
+
+
+def score_claims(curves: pd.DataFrame, claims: pd.DataFrame, region_km2: float | None = None) -> pd.DataFrame:
+    """One row per claim: runs, median and 90% band, share in range, percentile of the claim, CRPS."""
+    rows = []
+    for _, c in claims.iterrows():
+        x = claim_values(curves, c, region_km2)
+        n = len(x)
+        if n:
+            pct = 100.0 * (np.sum(x < c["value"]) + 0.5 * np.sum(x == c["value"])) / n
+            share = float(np.mean((x >= c["low"]) & (x <= c["high"])))
+            med, p05, p95 = (float(v) for v in np.quantile(x, [0.5, 0.05, 0.95]))
+        else:
+            pct = share = med = p05 = p95 = float("nan")
+        rows.append({"date": c["date"], "faction": c["faction"], "measure": c["measure"], "claimed": c["value"],
+                     "low": c["low"], "high": c["high"], "source": c["source"], "runs": n, "median": med,
+                     "p05": p05, "p95": p95, "share_in_range": share, "percentile_of_claim": pct,
+                     "crps": crps_ensemble(x, c["value"]), "crps_range": crps_range(x, c["low"], c["high"])})
+    return pd.DataFrame(rows, columns=CLAIM_SCORE_COLUMNS)
+
+
+def range_distance(sim: np.ndarray, low: float, high: float, scale: float) -> np.ndarray:
+    """How far simulated values lie outside a claimed range, relative to `scale` (0 inside the range)."""
+    sim = np.asarray(sim, dtype=float)
+    return np.maximum(0.0, np.maximum(low - sim, sim - high)) / scale
+
+
+def claim_error(curves: pd.DataFrame, claims: pd.DataFrame, region_km2: float | None = None) -> pd.Series:
+    """Per run: the mean relative distance of its values to the claimed ranges (0 = inside every range).
+
+    Conflicting claims (5,000-6,000 and 6,000-7,000 km²) cannot both hold; the mean distance is smallest
+    between them, which is what the sources together support.
+    """
+    parts = []
+    for _, c in claims.iterrows():
+        day = curves[(curves["date"] == c["date"]) & (curves["faction"] == c["faction"])]
+        vals = claim_values(curves, c, region_km2)
+        scale = max(abs(float(c["value"])), 1.0)
+        parts.append(pd.Series(range_distance(vals, c["low"], c["high"], scale), index=day["run_id"].to_numpy()))
+    if not parts:
+        return pd.Series(dtype=float)
+    return pd.concat(parts, axis=1).mean(axis=1).rename("claim_error")
+
+
+def outcome_values(curves: pd.DataFrame, faction: str, measure: str, date: str | None) -> pd.Series:
+    """Per run: one faction's measure on `date` (default: each run's last day)."""
+    sub = curves[curves["faction"] == faction]
+    if date is None:
+        sub = sub[sub["day"] == sub.groupby("run_id")["day"].transform("max")]
+    else:
+        sub = sub[sub["date"] == date]
+    return sub.set_index("run_id")[measure].astype(float).rename("outcome")
+
+
+def _scenario_info(manifest: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """Faction colours and names from the batch's scenario, if it can still be read."""
+    try:
+        from sim.scenario import load_scenario
+
+        sc = load_scenario(manifest["scenario_path"], manifest.get("overrides") or None)
+        return {f.id: f.colour for f in sc.factions}, {f.id: f.name for f in sc.factions}
+    except Exception:  # noqa: BLE001 - colours are cosmetic; fall back to plotly's palette
+        return {}, {}
+
+
+def region_km2(manifest: dict[str, Any]) -> float:
+    """The scenario region's area (for held_pct claims)."""
+    from sim.scenario import load_scenario
+    from sim.world.world import build_world
+
+    sc = load_scenario(manifest["scenario_path"], manifest.get("overrides") or None)
+    return float(build_world(sc).region_area_km2)
+
+
+def summarize_batch(root: Any, claims_path: str | None = None) -> dict[str, Any]:
+    """Write summary.csv (bands), claims.csv (claim scores) and summary.html into a batch directory.
+
+    Returns the tables: {"bands", "claims" (scores or None), "outcomes" (per run), "runs"}.
+    """
+    from pathlib import Path
+
+    from sim.batch import plots
+    from sim.batch.store import BatchStore
+    from sim.io.atomic import write_text
+
+    store = BatchStore(Path(root))
+    manifest = store.manifest()
+    runs = store.consolidate()
+    curves = store.curves()
+    claims_path = claims_path or manifest.get("claims")
+    claims = None
+    if claims_path:
+        from sim.io.claims import read_claims
+
+        claims = read_claims(claims_path)
+    band_table = bands(curves)
+    write_text(store.root / "summary.csv", band_table.to_csv(index=False, float_format="%.3f", lineterminator="\n"))
+    scores = None
+    if claims is not None:
+        area = region_km2(manifest) if (claims["measure"] == "held_pct").any() else None
+        scores = score_claims(curves, claims, area)
+        write_text(store.root / "claims.csv", scores.to_csv(index=False, float_format="%.4f", lineterminator="\n"))
+    out = manifest.get("outcome") or {}
+    faction = out.get("faction") or (str(curves["faction"].iloc[0]) if len(curves) else "")
+    measure, when = out.get("measure", "gained_km2"), out.get("date")
+    outcomes = outcome_values(curves, faction, measure, when).reset_index() if len(curves) else pd.DataFrame(
+        columns=["run_id", "outcome"])
+    params = list(manifest.get("parameters", []))
+    points = runs[runs["status"] == "ok"].merge(outcomes, on="run_id")
+    colours, names = _scenario_info(manifest)
+    title = f"Batch {manifest.get('experiment', '')}: {manifest.get('scenario', '')}"
+    ok, failed = int((runs["status"] == "ok").sum()), int((runs["status"] != "ok").sum())
+    info = (f"<p>{ok} successful runs, {failed} failed, of {manifest.get('runs')} planned; design "
+            f"{html_escape(manifest.get('design'))}, master seed {manifest.get('master_seed')}, "
+            f"{manifest.get('days')} days from {manifest.get('start')}.</p>")
+    sections: list[tuple[str, Any]] = [("Batch", info)]
+    for m in ("gained_km2", "area_km2"):
+        sections.append((plots.MEASURE_LABELS[m],
+                         plots.bands_figure(band_table, m, claims, colours, names, title=plots.MEASURE_LABELS[m])))
+    if scores is not None:
+        sections.append(("Claims", plots.table_html(scores.drop(columns=["source"]).assign(
+            source=scores["source"].str.slice(0, 60)))))
+    if params and len(points):
+        label = f"{names.get(faction, faction)} {plots.MEASURE_LABELS.get(measure, measure)}" + (
+            f" on {when}" if when else " at the end")
+        rel = None if claims is None else claims[(claims["faction"] == faction)
+                                                 & (claims["measure"] == {"area_km2": "held_km2"}.get(measure, measure))]
+        sections.append(("Parameters and outcome", plots.scatter_figure(points, params, label, rel)))
+    write_text(store.root / "summary.html", plots.html_page(title, sections))
+    return {"bands": band_table, "claims": scores, "outcomes": points, "runs": runs}
+
+
+def html_escape(value: Any) -> str:
+    import html
+
+    return html.escape(str(value))
