@@ -1,12 +1,14 @@
 """The dashboard in a real browser: Playwright driving Debian's headless chromium (never a Playwright
 browser download). Checks the figures' data as plotly holds it in the page, not just that divs exist.
 
-Screenshots of each view go to the test's tmp dir and to docs/screenshots/ (used by the README).
+Screenshots of each view go to the test's tmp dir; with BADIA_UPDATE_SCREENSHOTS=1 they also replace the
+ones in docs/screenshots/ that the README shows.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +22,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 PLOT = "document.querySelector('#{id} .js-plotly-plot')"
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+import playwright.sync_api as playwright_api  # noqa: E402  (a dev dependency: never skipped)
 if not Path(CHROMIUM).exists():
     pytest.fail(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)",
                 pytrace=False)
@@ -68,8 +70,9 @@ def plot_data(pg, graph_id: str, expr: str):  # noqa: ANN001, ANN201
 
 def screenshot(pg, name: str, tmp_path: Path) -> None:  # noqa: ANN001
     pg.screenshot(path=str(tmp_path / f"{name}.png"), full_page=False)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(tmp_path / f"{name}.png", SCREENSHOTS / f"{name}.png")
+    if os.environ.get("BADIA_UPDATE_SCREENSHOTS"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(tmp_path / f"{name}.png", SCREENSHOTS / f"{name}.png")
 
 
 def pick(pg, dropdown_id: str, label: str) -> None:  # noqa: ANN001
