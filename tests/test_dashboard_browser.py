@@ -13,6 +13,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import playwright.sync_api as playwright_api  # a dev dependency: these tests are never skipped
 import pytest
 from test_dashboard_fixtures import BATCH_VALUES, dashboard_server, make_batch, make_saved_run
 
@@ -22,7 +23,6 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 PLOT = "document.querySelector('#{id} .js-plotly-plot')"
 
-import playwright.sync_api as playwright_api  # noqa: E402  (a dev dependency: never skipped)
 if not Path(CHROMIUM).exists():
     pytest.fail(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)",
                 pytrace=False)
