@@ -22,6 +22,7 @@ from sim import catalog
 from sim.errors import ScenarioError
 from sim.model import ConflictModel
 from sim.scenario import Scenario, load_scenario
+from sim.world.world import World
 
 EVENT_COLUMNS = ["time", "kind", "faction", "place", "strength_lost", "detail", "description"]
 
@@ -31,9 +32,9 @@ def load(name_or_path: str | Path | None = None, overrides: Mapping[str, Any] | 
     return load_scenario(catalog.resolve(None if name_or_path is None else str(name_or_path)), overrides)
 
 
-def build_model(scenario: Scenario, seed: int | None = None) -> ConflictModel:
-    """A model at the scenario's start; `seed` defaults to the scenario's own."""
-    return ConflictModel(scenario, seed=seed)
+def build_model(scenario: Scenario, seed: int | None = None, world: World | None = None) -> ConflictModel:
+    """A model at the scenario's start; `seed` defaults to the scenario's own; `world` reuses a built map."""
+    return ConflictModel(scenario, seed=seed, world=world)
 
 
 @dataclass
@@ -70,14 +71,18 @@ class RunResult:
 
 
 def run(scenario: Scenario, seed: int | None = None, days: int | None = None,
-        progress: Callable[[int, int], None] | None = None, overrides: Mapping[str, Any] | None = None) -> RunResult:
-    """Run a scenario for `days` (default: its window) and return the result."""
+        progress: Callable[[int, int], None] | None = None, overrides: Mapping[str, Any] | None = None,
+        world: World | None = None) -> RunResult:
+    """Run a scenario for `days` (default: its window) and return the result.
+
+    `world` reuses a world built from the same map (batches do; see sim.world.world.world_key).
+    """
     if days is None:
         days = scenario.meta.days
     if days < 1:
         raise ScenarioError("--days", "days", "a whole number of days >= 1", days)
     t0 = time.perf_counter()
-    model = build_model(scenario, seed)
+    model = build_model(scenario, seed, world)
     model.run_days(days, progress)
     return RunResult(scenario=scenario, model=model, seed=model.seed, days=days, overrides=dict(overrides or {}),
                      wall_seconds=time.perf_counter() - t0)

@@ -31,12 +31,15 @@ RESUME_MARGIN = 0.15  # a retreating unit turns back once this much above its re
 class ConflictModel(mesa.Model):
     """A scenario in motion. Build it with a frozen Scenario and a seed; call `step()` or `run_days()`."""
 
-    def __init__(self, scenario: Scenario, seed: int | None = None, cell_km: float | None = None) -> None:
+    def __init__(self, scenario: Scenario, seed: int | None = None, cell_km: float | None = None,
+                 world: World | None = None) -> None:
+        """`world` may be passed to reuse one built from the same map (see sim.world.world.world_key); the
+        model never changes its layers, but its search buffers make it unsafe to share between threads."""
         seed = scenario.meta.seed if seed is None else int(seed)
         super().__init__(rng=seed)
         self.seed = seed
         self.scenario = scenario
-        self.world: World = build_world(scenario, cell_km)
+        self.world: World = world if world is not None else build_world(scenario, cell_km)
         self.factions = Factions(scenario)
         self.time: datetime = scenario.meta.start
         self.step_hours = scenario.meta.step_hours

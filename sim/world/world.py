@@ -7,6 +7,8 @@ only Python objects are the few places, roads and zones.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,6 +58,19 @@ def shape_mask(grid: GridGeometry, shape: Shape) -> np.ndarray:
     if shape.is_circle:
         return disk_mask(grid, shape.center[0], shape.center[1], shape.radius_km)
     return ring_mask(grid, shape.polygon)
+
+
+WORLD_SECTIONS = ("map", "terrain", "places", "roads", "zones", "mobility")
+
+
+def world_key(sc: Scenario) -> str:
+    """A fingerprint of everything a scenario's world is built from (so equal keys give equal worlds).
+
+    Runs that differ only in forces, doctrine, combat or events share a world: a batch can build it once.
+    """
+    raw = {k: sc.resolved.get(k) for k in WORLD_SECTIONS}
+    text = json.dumps([sc.source, raw], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def build_world(sc: Scenario, cell_km: float | None = None) -> World:
