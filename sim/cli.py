@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from sim.argtypes import positive_int, seed_int
 from sim.errors import BadiaError, ScenarioError
 
 EXIT_BAD_INPUT = 2
@@ -40,26 +41,6 @@ def _progress(day: int, days: int) -> None:
     bar = "#" * int(30 * day / days)
     end = "\n" if day == days else ""
     print(f"\r  day {day:>4}/{days} [{bar:<30}]", end=end, file=sys.stderr, flush=True)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, found {value}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative whole number, found {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative whole number, found {value}")
-    return value
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -185,8 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run a scenario and write its run directory")
     run.add_argument("scenario", nargs="?", help="shipped scenario name or path to a .toml file (default: badia_2017)")
-    run.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
-    run.add_argument("--days", type=_positive_int, help="days to run (default: the scenario's window)")
+    run.add_argument("--seed", type=seed_int, help="random seed (default: the scenario's)")
+    run.add_argument("--days", type=positive_int, help="days to run (default: the scenario's window)")
     run.add_argument("--out", help="output directory (default: runs/<scenario>-<timestamp>)")
     run.add_argument("--set", action="append", metavar="KEY=VALUE",
                      help="override a scenario key, e.g. --set combat.aimed_rate=0.04 (repeatable)")

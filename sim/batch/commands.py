@@ -11,17 +11,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from sim.argtypes import positive_int
 from sim.errors import ScenarioError
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, found {value}")
-    return value
 
 
 def _default_out(kind: str, name: str) -> Path:
@@ -153,7 +144,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def _add_exec_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", help="output directory; rerun with the same --out to resume")
-    p.add_argument("--workers", type=_positive_int, help="local worker processes (default: the number of cores)")
+    p.add_argument("--workers", type=positive_int, help="local worker processes (default: the number of cores)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 

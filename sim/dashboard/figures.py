@@ -15,7 +15,7 @@ from dash import Patch
 from plotly.subplots import make_subplots
 
 from sim.dashboard.rundata import RunData
-from sim.viz.report import ROAD_STYLE, curves_figure
+from sim.viz.report import ROAD_STYLE, curves_figure, discrete_colourscale
 
 NOBODY = "nobody"
 OUTSIDE = "outside the region"  # hover text of cells that cannot be held
@@ -26,15 +26,6 @@ def _axes(grid) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001 - GridGeometry
     xs = grid.x0 + (np.arange(grid.width) + 0.5) * grid.cell_km
     ys = grid.y0 + (np.arange(grid.height) + 0.5) * grid.cell_km
     return xs, ys
-
-
-def _scale(colours: list[str]) -> list[list]:
-    """A discrete colour scale: value i (0..n-1) gets colours[i]."""
-    n = len(colours)
-    scale: list[list] = []
-    for i, c in enumerate(colours):
-        scale += [[i / n, c], [(i + 1) / n, c]]
-    return scale
 
 
 def day_layers(data: RunData, day: int) -> tuple[list, list]:
@@ -83,7 +74,7 @@ def map_figure(data: RunData, day: int, height: int = 560, title: str | None = N
     z, owner = day_layers(data, day)
     heat = go.Heatmap(
         x=xs, y=ys, z=z, customdata=owner, text=static_hover(data), zmin=-0.5, zmax=n - 0.5,
-        colorscale=_scale([data.colours[f] for f in data.faction_ids]), opacity=0.6, hoverongaps=False,
+        colorscale=discrete_colourscale([data.colours[f] for f in data.faction_ids]), opacity=0.6, hoverongaps=False,
         colorbar={"tickvals": list(range(n)), "ticktext": [data.names.get(f, f) for f in data.faction_ids],
                   "title": "held by"},
         hovertemplate="owner: %{customdata}<br>%{text}<br>x %{x:.0f} km, y %{y:.0f} km<extra></extra>",
@@ -131,7 +122,7 @@ def diff_figure(a: RunData, b: RunData, day: int, labels: tuple[str, str] = ("A"
              + names[np.where(ob >= 0, ob, n)])
     colours = [a.colours[f] for f in a.faction_ids] + [DIFF_SAME, "#ffffff"]
     heat = go.Heatmap(x=xs, y=ys, z=[[None if v != v else int(v) for v in r] for r in z.tolist()],
-                      text=hover.tolist(), zmin=-0.5, zmax=n + 1.5, colorscale=_scale(colours), showscale=False,
+                      text=hover.tolist(), zmin=-0.5, zmax=n + 1.5, colorscale=discrete_colourscale(colours), showscale=False,
                       hovertemplate="%{text}<extra></extra>", hoverongaps=False, name="difference")
     fig = go.Figure([heat, *_overlay_traces(a)])
     km2 = float(differ.sum()) * a.grid.cell_area_km2
