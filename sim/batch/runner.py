@@ -17,6 +17,7 @@ import time
 import traceback
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -47,23 +48,34 @@ class Outcome:
     curves: pd.DataFrame | None
 
 
-_WORLDS = threading.local()  # per worker thread: the last world built, keyed by its map's fingerprint
+_FREE_WORLDS: dict[str, list[Any]] = {}  # map fingerprint -> built worlds not in use right now
+_WORLDS_LOCK = threading.Lock()
+_MAX_MAPS = 4  # worlds of at most this many different maps are kept per worker process
 
 
-def _world_for(sc: Any) -> Any:
-    """The world of a scenario's map, built once per worker thread while the map stays the same.
+@contextmanager
+def borrowed_world(sc: Any) -> Iterator[Any]:
+    """Lend a world of the scenario's map, built once per worker and reused while the map is unchanged.
 
     Most batches vary forces, doctrine or combat, not the map: rasterising Syria and building the grid
-    graph each run cost 0.2-0.7 s of a ~1.5 s Badia run. One world per thread, since a world's search
-    buffers must not be shared by concurrent runs.
+    graph cost 0.2-0.7 s of a ~1.5 s Badia run. A world's search buffers must not serve two runs at once,
+    so each run borrows one for itself (Dask may run tasks on several threads, or a new thread per task).
     """
     from sim.world.world import build_world, world_key
 
     key = world_key(sc)
-    if getattr(_WORLDS, "key", None) != key:
-        _WORLDS.world = build_world(sc)
-        _WORLDS.key = key
-    return _WORLDS.world
+    with _WORLDS_LOCK:
+        free = _FREE_WORLDS.get(key)
+        world = free.pop() if free else None
+    if world is None:
+        world = build_world(sc)
+    try:
+        yield world
+    finally:
+        with _WORLDS_LOCK:
+            if key not in _FREE_WORLDS and len(_FREE_WORLDS) >= _MAX_MAPS:
+                _FREE_WORLDS.clear()
+            _FREE_WORLDS.setdefault(key, []).append(world)
 
 
 def simulate(scenario: str, overrides: dict[str, Any], seed: int, days: int, sha256: str = "") -> pd.DataFrame:
@@ -74,7 +86,8 @@ def simulate(scenario: str, overrides: dict[str, Any], seed: int, days: int, sha
     if sha256 and sc.sha256 != sha256:
         raise RuntimeError(f"the scenario file {sc.source} on this worker differs from the batch's "
                            f"(sha256 {sc.sha256[:12]} != {sha256[:12]}); install the same version everywhere")
-    curves = api.run(sc, seed=seed, days=days, world=_world_for(sc)).curves
+    with borrowed_world(sc) as world:
+        curves = api.run(sc, seed=seed, days=days, world=world).curves
     return curves[CURVE_COLUMNS]
 
 
@@ -180,6 +193,16 @@ class PoolEvaluator:
             p.join(timeout=5)
 
 
+def _stop_worker_profiler(dask_worker: Any) -> None:
+    """Stop a Dask worker's statistical profiler (a thread sampling every 10 ms by default).
+
+    It competes for the GIL with the runs, which are pure-Python-heavy; batches do not need it.
+    """
+    pc = dask_worker.periodic_callbacks.pop("profile", None)
+    if pc is not None:
+        pc.stop()
+
+
 class DaskEvaluator:
     """A Dask distributed cluster: `Client(address)` (a scheduler such as tcp://host:8786) or a given Client."""
 
@@ -197,6 +220,8 @@ class DaskEvaluator:
                                     "(e.g. tcp://10.0.0.5:8786)", address, f"Could not connect: {exc}") from None
         self.client = client
         self.workers = max(1, sum(self.client.nthreads().values()))
+        self.client.run(_stop_worker_profiler)
+
 
     def imap_unordered(self, jobs: Iterable[Job]) -> Iterator[Outcome]:
         from distributed import as_completed
