@@ -152,7 +152,7 @@ class ConflictModel(mesa.Model):
             if not attackers:
                 continue
             enemy = (hostile[fi].astype(np.float32) @ flat_influence).reshape(w.shape)
-            take = np.append(hostile[fi], True)[self.owner.astype(np.int64) % (n + 1)]  # hostile-held or nobody's
+            take = control.by_owner(hostile[fi], self.owner, unowned=True)  # hostile-held or nobody's
             goals = movement.objectives(take, w.region, w.place_cells, self._place_values, doc["territory_value"])
             zones = [self.world.zones[z] & self.zone_active[z] & self._zone_enforced_against(fi, z)
                      for z in self.zone_names]
@@ -283,6 +283,7 @@ class ConflictModel(mesa.Model):
         defending = np.array([u.posture != "attack" and not u.retreating for u in units])
         pairs = combat.engaged_pairs(x, y, fac, hostile, attacking | defending, sc.combat.range_km)
         damage = np.zeros(n)
+        air_mult = np.ones(n)  # fire multiplier from close air support this step
         for st in self.air:
             if not st.active(self.time):
                 continue
@@ -293,9 +294,7 @@ class ConflictModel(mesa.Model):
                 if r.center is not None and r.radius_km is not None:
                     c = self.world.cell_index(*r.center)
                     eligible &= np.hypot(x - self._cx[c], y - self._cy[c]) <= r.radius_km
-                mult = airpower.close_support(st, eligible, np.argsort(-s, kind="stable"))
-                for u, m in zip(units, mult, strict=True):
-                    u.air_support = max(u.air_support, m) if m > 1 else u.air_support
+                air_mult = np.maximum(air_mult, airpower.close_support(st, eligible, np.argsort(-s, kind="stable")))
             elif r.rule == "zone_denial" and self.zone_active[r.zone]:
                 in_zone = self.world.zones[r.zone].ravel()[cells]
                 hit = airpower.zone_denial(st, days, in_zone, self._targets(st)[fac], s - damage,
@@ -305,9 +304,6 @@ class ConflictModel(mesa.Model):
                               strength_lost=float(hit[i]), detail=f"{r.name} on {units[i].name}")
                     self.learn_zones(units[i])
                 damage += hit
-        air_mult = np.array([u.air_support for u in units])
-        for u in units:
-            u.air_support = 1.0
         if pairs.any():
             linear = np.array([u.fire == "dispersed" for u in units])
             rate = np.where(linear, sc.combat.dispersed_rate, sc.combat.aimed_rate)

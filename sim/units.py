@@ -32,7 +32,6 @@ class Unit(mesa.Agent):
         self.in_supply = True
         self.engaged = False
         self.retreating = False
-        self.air_support = 1.0
 
     @property
     def attacking(self) -> bool:

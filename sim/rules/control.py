@@ -108,6 +108,11 @@ def initial_owner(sc: Scenario, world: World, faction_index: dict[str, int]) -> 
     return owner
 
 
+def by_owner(row: np.ndarray, owner: np.ndarray, unowned: bool) -> np.ndarray:
+    """Look up, for every cell, a per-faction boolean `row` at the cell's owner (`unowned` where nobody)."""
+    return np.append(row, unowned)[owner.astype(np.int64) % (len(row) + 1)]
+
+
 def takeable(owner: np.ndarray, hostile: np.ndarray) -> np.ndarray:
     """(F, ...) bool: cells each faction may take, i.e. held by a faction hostile to it, or by nobody."""
     n = hostile.shape[0]

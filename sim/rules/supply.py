@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.rules.control import by_owner
 from sim.world.graph import FlowField, GridGraph
 
 
@@ -20,8 +21,7 @@ def supply_field(graph: GridGraph, edge_hours: np.ndarray, owner: np.ndarray, fr
     `edge_hours` are the graph's static edge weights for the supply mobility; only edges into friendly
     cells stay open (a route can never stand on a hostile cell, so what leaves one does not matter).
     """
-    n = len(friendly_row)
-    friendly_cells = np.append(friendly_row, False)[owner.astype(np.int64) % (n + 1)]
+    friendly_cells = by_owner(friendly_row, owner, unowned=False)
     sources = source_cells[friendly_cells.ravel()[source_cells]] if len(source_cells) else source_cells
     return graph.search(None, sources, limit=range_hours, weights=graph.entering_only(edge_hours, friendly_cells))
 
