@@ -74,7 +74,10 @@ class ConflictModel(mesa.Model):
                           firepower=spec.firepower, speed=spec.speed)
         self.influence = self._spread(self._zoc)
         self._supply: dict[int, FlowField] = {}
-        self._supply_edges: np.ndarray | None = None  # static edge weights of the supply mobility
+        # faction -> (friendly ground, sources, network) of its last search: a faction whose ground has
+        # not changed since keeps its network (the supply mobility's cell costs never change).
+        self._supply_memo: dict[int, tuple[np.ndarray, FlowField]] = {}
+        self._supply_areas: dict[int, supply.SupplyArea] = {}
         self.datacollector = mesa.DataCollector(model_reporters={"factions": _faction_rows})
         self._record_day()
 
@@ -120,12 +123,19 @@ class ConflictModel(mesa.Model):
     def supply_field(self, fi: int) -> FlowField:
         """Today's supply network of a faction (computed on first use each day, from that day's control)."""
         if fi not in self._supply:
-            w, fac = self.world, self.scenario.factions[fi]
-            src = np.array([w.place_cells[self._place_index[n]] for n in fac.supply_sources], dtype=np.int64)
-            if self._supply_edges is None:
-                self._supply_edges = w.graph.edge_hours(w.cell_hours[self.scenario.supply.mobility])
-            self._supply[fi] = supply.supply_field(w.graph, self._supply_edges, self.owner,
-                                                   self.factions.friendly[fi], src, self.scenario.supply.range_hours)
+            area = self._supply_areas.get(fi)
+            if area is None:
+                w, fac = self.world, self.scenario.factions[fi]
+                src = np.array([w.place_cells[self._place_index[n]] for n in fac.supply_sources], dtype=np.int64)
+                area = self._supply_areas[fi] = supply.SupplyArea(
+                    w.graph, w.cell_hours[self.scenario.supply.mobility], src, self.scenario.supply.range_hours)
+            ground = area.ground(self.owner, self.factions.friendly[fi])
+            memo = self._supply_memo.get(fi)
+            if memo is not None and np.array_equal(memo[0], ground):
+                self._supply[fi] = memo[1]
+            else:
+                self._supply[fi] = area.network(ground)
+                self._supply_memo[fi] = (ground, self._supply[fi])
         return self._supply[fi]
 
     def _supplied(self, u: Unit) -> bool:

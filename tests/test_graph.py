@@ -1,0 +1,77 @@
+"""Cost-distance searches: the fixed-degree grid graph against a plain reference, and supply windows."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from sim.rules.supply import SupplyArea
+from sim.world.graph import NEIGHBOURS, GridGraph
+
+
+def reference_costs(hours: np.ndarray, sources: np.ndarray, limit: float = np.inf) -> np.ndarray:
+    """Dijkstra on a graph built edge by edge (only passable edges, no sink), for comparison."""
+    h, w = hours.shape
+    rows, cols, weights = [], [], []
+    for r in range(h):
+        for c in range(w):
+            for dy, dx in NEIGHBOURS:
+                rr, cc = r + dy, c + dx
+                if 0 <= rr < h and 0 <= cc < w and np.isfinite(hours[r, c] + hours[rr, cc]):
+                    rows.append(r * w + c)
+                    cols.append(rr * w + cc)
+                    weights.append((hours[r, c] + hours[rr, cc]) * 0.5 * np.hypot(dy, dx))
+    graph = csr_matrix((weights, (rows, cols)), shape=(h * w, h * w))
+    return dijkstra(graph, directed=True, indices=sources, min_only=True, limit=limit).reshape(h, w)
+
+
+grids = st.tuples(st.integers(2, 9), st.integers(2, 9), st.integers(0, 2**32 - 1))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(grids, st.floats(0.5, 40.0))
+def test_search_matches_a_plain_graph_and_flows_downhill(grid, limit):
+    h, w, seed = grid
+    rng = np.random.default_rng(seed)
+    hours = rng.uniform(0.2, 3.0, (h, w))
+    hours[rng.random((h, w)) < 0.2] = np.inf
+    sources = rng.choice(h * w, size=int(rng.integers(1, 4)), replace=False)
+    field = GridGraph(h, w).search(hours, sources, limit=limit)
+    expected = reference_costs(hours, sources, limit)
+    assert np.array_equal(np.isfinite(field.cost), np.isfinite(expected))
+    finite = np.isfinite(expected)
+    assert np.allclose(field.cost[finite], expected[finite])
+    flat = field.cost.ravel()
+    for cell in np.flatnonzero(finite.ravel()):
+        nxt = field.next_cell[cell]
+        if nxt < 0:
+            assert cell in sources
+            continue
+        (r0, c0), (r1, c1) = divmod(int(cell), w), divmod(int(nxt), w)
+        assert max(abs(r0 - r1), abs(c0 - c1)) == 1  # one step to a neighbour on the map
+        step = (hours.flat[cell] + hours.flat[nxt]) * 0.5 * np.hypot(r1 - r0, c1 - c0)
+        assert np.isclose(flat[cell], flat[nxt] + step)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(grids, st.floats(0.5, 12.0), st.floats(0.0, 0.6))
+def test_supply_window_gives_the_whole_map_network(grid, range_hours, hostile_share):
+    h, w, seed = grid
+    h, w = h * 3, w * 3  # room for a window smaller than the map
+    rng = np.random.default_rng(seed)
+    hours = rng.uniform(0.2, 3.0, (h, w))
+    owner = np.where(rng.random((h, w)) < hostile_share, 1, 0).astype(np.int8)
+    owner[rng.random((h, w)) < 0.1] = -1
+    friendly_row = np.array([True, False])
+    sources = rng.choice(h * w, size=int(rng.integers(1, 3)), replace=False)
+    graph = GridGraph(h, w)
+    area = SupplyArea(graph, hours, sources, range_hours)
+    got = area.network(area.ground(owner, friendly_row))
+    ground = owner == 0
+    held = sources[ground.ravel()[sources]]
+    want = graph.search(np.where(ground, hours, np.inf), held, limit=range_hours)
+    assert np.array_equal(got.cost, want.cost)
+    assert np.array_equal(got.next_cell, want.next_cell)
