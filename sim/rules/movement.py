@@ -75,17 +75,19 @@ def plan_routes(graph: GridGraph, cost: np.ndarray, unit_cells: Sequence[int], u
         starts = np.unique(np.asarray([unit_cells[k] for k in pending], dtype=np.int64))
         dist, pred, origin = dijkstra(graph_csr, directed=True, indices=starts, min_only=True,
                                       return_predecessors=True, limit=min(horizon_hours, IMPASSABLE / 2))
-        reach = dist[goals.cells]
-        sector = origin[goals.cells]
-        score = goals.values * value_hours - reach
+        score = goals.values * value_hours - dist[goals.cells]
+        worth = np.flatnonzero(score > 0)  # only objectives worth their cost (unreachable ones score -inf)
+        by_sector = np.argsort(origin[goals.cells[worth]], kind="stable")
+        worth, sector = worth[by_sector], origin[goals.cells[worth[by_sector]]]  # grouped by sector, in order
         idle = []
         for k in pending:
             start = int(unit_cells[k])
-            mine = (sector == start) & (score > 0) & ~claimed  # only objectives worth their cost
-            if not mine.any():
+            lo, hi = np.searchsorted(sector, start, "left"), np.searchsorted(sector, start, "right")
+            mine = worth[lo:hi][~claimed[worth[lo:hi]]]
+            if not len(mine):
                 idle.append(k)
                 continue
-            best = int(np.flatnonzero(mine)[np.argmax(score[mine])])
+            best = int(mine[np.argmax(score[mine])])
             if goals.is_place[best]:
                 claimed[best] = True
             routes[k] = backtrack(pred, start, int(goals.cells[best]))
