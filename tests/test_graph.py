@@ -75,3 +75,40 @@ def test_supply_window_gives_the_whole_map_network(grid, range_hours, hostile_sh
     want = graph.search(np.where(ground, hours, np.inf), held, limit=range_hours)
     assert np.array_equal(got.cost, want.cost)
     assert np.array_equal(got.next_cell, want.next_cell)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(grids, st.lists(st.floats(0.0, 0.3), min_size=1, max_size=4))
+def test_refreshed_edge_weights_equal_a_full_weighting(grid, change_shares):
+    h, w, seed = grid
+    rng = np.random.default_rng(seed)
+    graph = GridGraph(h, w)
+    hours = rng.uniform(0.2, 3.0, (h, w))
+    weights = graph.edge_hours(hours)
+    for share in change_shares:
+        changed = np.flatnonzero(rng.random(h * w) < share)
+        hours.flat[changed] = np.where(rng.random(len(changed)) < 0.5, np.inf, rng.uniform(0.2, 3.0, len(changed)))
+        graph.refresh_edge_hours(weights, hours, changed)
+        assert np.array_equal(weights, graph.edge_hours(hours))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(grids, st.lists(st.floats(0.0, 0.4), min_size=2, max_size=5))
+def test_supply_networks_day_after_day_equal_fresh_searches(grid, flip_shares):
+    h, w, seed = grid
+    h, w = h * 2, w * 2
+    rng = np.random.default_rng(seed)
+    hours = rng.uniform(0.2, 3.0, (h, w))
+    owner = np.where(rng.random((h, w)) < 0.3, 1, 0).astype(np.int8)
+    friendly_row = np.array([True, False])
+    sources = rng.choice(h * w, size=2, replace=False)
+    graph = GridGraph(h, w)
+    area = SupplyArea(graph, hours, sources, 8.0)
+    for share in flip_shares:  # a day of gains and losses
+        flip = rng.random((h, w)) < share
+        owner[flip] = 1 - owner[flip]
+        got = area.network(area.ground(owner, friendly_row))
+        fresh = SupplyArea(graph, hours, sources, 8.0)
+        want = fresh.network(fresh.ground(owner, friendly_row))
+        assert np.array_equal(got.cost, want.cost)
+        assert np.array_equal(got.next_cell, want.next_cell)

@@ -110,7 +110,9 @@ def initial_owner(sc: Scenario, world: World, faction_index: dict[str, int]) -> 
 
 def by_owner(row: np.ndarray, owner: np.ndarray, unowned: bool) -> np.ndarray:
     """Look up, for every cell, a per-faction boolean `row` at the cell's owner (`unowned` where nobody)."""
-    return np.append(row, unowned)[owner.astype(np.int64) % (len(row) + 1)]
+    table = np.full(256, unowned, dtype=row.dtype)  # indexed by the owner's byte: -1 (nobody) is 255
+    table[:len(row)] = row
+    return table[owner.view(np.uint8)]
 
 
 def takeable(owner: np.ndarray, hostile: np.ndarray) -> np.ndarray:

@@ -45,7 +45,8 @@ class GridGraph:
     needed a 751k-element permutation gather.
     """
 
-    def __init__(self, height: int, width: int) -> None:
+    def __init__(self, height: int, width: int, keep_scratch: bool = True) -> None:
+        """`keep_scratch=False` saves the graph's share of memory (8 floats a cell) for graphs weighted once."""
         self.height, self.width = height, width
         n = height * width
         self.size = n
@@ -60,7 +61,7 @@ class GridGraph:
         indptr = np.append(np.arange(n + 1, dtype=index_type) * degree, index_type(n * degree))  # sink: no edges
         self._half_len = [0.5 * float(np.hypot(dy, dx)) for dy, dx in NEIGHBOURS]
         self._pad = np.full((height + 2, width + 2), np.inf)  # cost layer with an impassable rim
-        self._by_direction = np.empty((degree, height, width))  # scratch, direction-major
+        self._by_direction = np.empty((degree, height, width)) if keep_scratch else None  # direction-major
         self._matrix = csr_matrix((np.ones(n * degree), indices.ravel(), indptr), shape=(n + 1, n + 1))
 
     def edge_hours(self, cell_hours: np.ndarray) -> np.ndarray:
@@ -73,13 +74,30 @@ class GridGraph:
         h, w = self.height, self.width
         pad = self._pad
         pad[1:-1, 1:-1] = cell_hours
+        by_direction = self._by_direction if self._by_direction is not None else np.empty((len(NEIGHBOURS), h, w))
         for k, (dy, dx) in enumerate(NEIGHBOURS):
-            block = self._by_direction[k]
+            block = by_direction[k]
             np.add(cell_hours, pad[1 + dy:h + 1 + dy, 1 + dx:w + 1 + dx], out=block)
             block *= self._half_len[k]
         out = np.empty((h, w, len(NEIGHBOURS)))
-        np.minimum(self._by_direction.transpose(1, 2, 0), IMPASSABLE, out=out)
+        np.minimum(by_direction.transpose(1, 2, 0), IMPASSABLE, out=out)
         return out.ravel()
+
+    def refresh_edge_hours(self, weights: np.ndarray, cell_hours: np.ndarray, changed: np.ndarray) -> None:
+        """Update `weights` (from `edge_hours`) in place after the cost of the `changed` cells (flat) changed.
+
+        Only the edges touching those cells are recomputed, with the same arithmetic as `edge_hours`: a
+        day's change of control touches a small share of the map, so this is far cheaper than a refill.
+        """
+        degree = len(NEIGHBOURS)
+        nbrs = self._matrix.indices.reshape(self.size, degree)
+        near = np.unique(np.concatenate([changed, nbrs[changed].ravel()]))
+        near = near[near < self.size].astype(np.int64)  # not the sink
+        hours = np.append(cell_hours.ravel(), np.inf)  # the sink (off the map) is impassable
+        block = hours[near][:, None] + hours[nbrs[near]]
+        block *= np.asarray(self._half_len)
+        np.minimum(block, IMPASSABLE, out=block)
+        weights.reshape(self.size, degree)[near] = block
 
     def csr(self, cell_hours: np.ndarray) -> csr_matrix:
         """The grid graph weighted by these cell costs (hours to cross each cell; inf = impassable).
@@ -99,10 +117,16 @@ class GridGraph:
 
         Cells with infinite hours cannot be entered. The search stops at `limit` hours.
         """
-        sources = np.asarray(sources, dtype=np.int64)
         if len(sources) == 0:
+            return self.search_weighted(None, sources, limit)
+        return self.search_weighted(self.edge_hours(cell_hours), sources, limit)
+
+    def search_weighted(self, weights: np.ndarray | None, sources: np.ndarray, limit: float = np.inf) -> FlowField:
+        """As `search`, with edge weights already computed (by `edge_hours`, maybe refreshed since)."""
+        sources = np.asarray(sources, dtype=np.int64)
+        if len(sources) == 0 or weights is None:
             return FlowField(np.full((self.height, self.width), np.inf), np.full(self.size, -1))
-        dist, pred, _ = dijkstra(self.csr(cell_hours), directed=True, indices=sources, min_only=True,
+        dist, pred, _ = dijkstra(self.csr_from_weights(weights), directed=True, indices=sources, min_only=True,
                                  return_predecessors=True, limit=min(limit, IMPASSABLE / 2))
         nxt = pred[:self.size].astype(np.int64)
         nxt[nxt < 0] = -1
