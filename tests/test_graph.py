@@ -112,3 +112,17 @@ def test_supply_networks_day_after_day_equal_fresh_searches(grid, flip_shares):
         want = fresh.network(fresh.ground(owner, friendly_row))
         assert np.array_equal(got.cost, want.cost)
         assert np.array_equal(got.next_cell, want.next_cell)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(grids, st.lists(st.floats(0.0, 0.5), min_size=2, max_size=5))
+def test_the_graphs_own_weights_follow_each_new_cost_layer(grid, change_shares):
+    h, w, seed = grid
+    rng = np.random.default_rng(seed)
+    graph, fresh = GridGraph(h, w), GridGraph(h, w)
+    hours = rng.uniform(0.2, 3.0, (h, w))
+    for share in change_shares:  # small changes are refreshed, large ones refilled
+        changed = rng.random((h, w)) < share
+        hours = np.where(changed, rng.uniform(0.2, 3.0, (h, w)), hours)
+        hours[changed & (rng.random((h, w)) < 0.3)] = np.inf
+        assert np.array_equal(graph.weights_for(hours), fresh.edge_hours(hours))

@@ -36,9 +36,7 @@ class SupplyArea:
         self.window = (slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1))
         self.hours = supply_hours[self.window].copy()
         self.reach = reach[self.window].copy()
-        self.graph = GridGraph(*self.hours.shape, keep_scratch=False)
-        self._weighted_ground: np.ndarray | None = None  # the ground `_weights` were computed for
-        self._weights: np.ndarray | None = None
+        self.graph = GridGraph(*self.hours.shape)
         r, c = np.divmod(source_cells, self.shape[1])
         self.sources = (r - rows[0]) * self.hours.shape[1] + (c - cols[0])
 
@@ -53,18 +51,12 @@ class SupplyArea:
     def network(self, ground: np.ndarray) -> FlowField:
         """Cost distance from the held sources through `ground`, up to the range, on the whole map's cells.
 
-        The edge weights of the last network are kept and only the edges around cells whose side changed
-        since are recomputed (a day's gains and losses are a thin band along the front).
+        The window's graph keeps the edge weights of the last network and refreshes only those around
+        cells whose side changed since (a day's gains and losses are a thin band along the front).
         """
         hours = np.where(ground, self.hours, np.inf)
-        if self._weights is None or self._weighted_ground is None:
-            self._weights = self.graph.edge_hours(hours)
-        else:
-            changed = np.flatnonzero(ground.ravel() != self._weighted_ground.ravel())
-            self.graph.refresh_edge_hours(self._weights, hours, changed)
-        self._weighted_ground = ground
         sources = self.sources[ground.ravel()[self.sources]] if len(self.sources) else self.sources
-        local = self.graph.search_weighted(self._weights, sources, limit=self.range_hours)
+        local = self.graph.search(hours, sources, limit=self.range_hours)
         cost = np.full(self.shape, np.inf)
         cost[self.window] = local.cost
         rows, cols = self.window
