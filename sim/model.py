@@ -21,7 +21,6 @@ from sim.rules import airpower, combat, control, movement, supply
 from sim.rules.events import apply_event
 from sim.scenario.schema import TERRAIN_CLASSES, Scenario
 from sim.units import Unit
-from sim.world.graph import FlowField
 from sim.world.world import World, build_world
 
 RESUME_MARGIN = 0.15  # a retreating unit turns back once this much above its retreat threshold
@@ -73,10 +72,10 @@ class ConflictModel(mesa.Model):
                           strength=spec.strength, mobility=spec.mobility, posture=spec.posture, fire=spec.fire,
                           firepower=spec.firepower, speed=spec.speed)
         self.influence = self._spread(self._zoc)
-        self._supply: dict[int, FlowField] = {}
+        self._supply: dict[int, supply.SupplyNetwork] = {}
         # faction -> (friendly ground, sources, network) of its last search: a faction whose ground has
         # not changed since keeps its network (the supply mobility's cell costs never change).
-        self._supply_memo: dict[int, tuple[np.ndarray, FlowField]] = {}
+        self._supply_memo: dict[int, tuple[np.ndarray, supply.SupplyNetwork]] = {}
         self._supply_areas: dict[int, supply.SupplyArea] = {}
         self.datacollector = mesa.DataCollector(model_reporters={"factions": _faction_rows})
         self._record_day()
@@ -120,7 +119,7 @@ class ConflictModel(mesa.Model):
         return control.spread(len(self.factions), paths, [u.faction for u in units],
                               [1.0 if weight_one else u.strength for u in units], disks)
 
-    def supply_field(self, fi: int) -> FlowField:
+    def supply_network(self, fi: int) -> supply.SupplyNetwork:
         """Today's supply network of a faction (computed on first use each day, from that day's control)."""
         if fi not in self._supply:
             area = self._supply_areas.get(fi)
@@ -141,7 +140,7 @@ class ConflictModel(mesa.Model):
     def _supplied(self, u: Unit) -> bool:
         """Supplied if the supply network reaches any cell of the unit's presence disk (the front is fuzzy)."""
         around = self._presence.cells([u.cell])
-        return bool(np.isfinite(self.supply_field(u.faction).cost.ravel()[around]).any())
+        return self.supply_network(u.faction).reaches_any(around)
 
     def area_km2(self) -> np.ndarray:
         """Area held by each faction now, in km²."""
@@ -176,7 +175,7 @@ class ConflictModel(mesa.Model):
                     u.route = route or [u.cell]
             for u in attackers:
                 if self._in_believed_zone(u):  # pull out of a zone the faction now knows is enforced
-                    u.route = movement.follow(self.supply_field(fi).next_cell, u.cell)
+                    u.route = self.supply_network(fi).route_to_source(u.cell)
 
     def _in_believed_zone(self, u: Unit) -> bool:
         """Whether a unit stands in an active air-denial zone its faction believes will be enforced."""
@@ -258,7 +257,7 @@ class ConflictModel(mesa.Model):
                 threatened[u.faction] = mask
         for u in units:
             if u.retreating:
-                route, stop = movement.follow(self.supply_field(u.faction).next_cell, u.cell), None
+                route, stop = self.supply_network(u.faction).route_to_source(u.cell), None
             elif u.attacking and not u.engaged:
                 route, stop = u.route, threatened[u.faction]
             else:

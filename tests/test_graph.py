@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from sim.rules.movement import follow
 from sim.rules.supply import SupplyArea
 from sim.world.graph import NEIGHBOURS, GridGraph
 
@@ -73,8 +74,11 @@ def test_supply_window_gives_the_whole_map_network(grid, range_hours, hostile_sh
     ground = owner == 0
     held = sources[ground.ravel()[sources]]
     want = graph.search(np.where(ground, hours, np.inf), held, limit=range_hours)
-    assert np.array_equal(got.cost, want.cost)
-    assert np.array_equal(got.next_cell, want.next_cell)
+    assert np.array_equal(got.cost_map(), want.cost)
+    assert np.array_equal(got.next_cell_map(), want.next_cell)
+    for cell in rng.choice(h * w, size=5, replace=False):
+        assert got.route_to_source(int(cell)) == follow(want.next_cell, int(cell))
+        assert got.reaches_any(np.array([cell])) == bool(np.isfinite(want.cost.flat[cell]))
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -110,8 +114,8 @@ def test_supply_networks_day_after_day_equal_fresh_searches(grid, flip_shares):
         got = area.network(area.ground(owner, friendly_row))
         fresh = SupplyArea(graph, hours, sources, 8.0)
         want = fresh.network(fresh.ground(owner, friendly_row))
-        assert np.array_equal(got.cost, want.cost)
-        assert np.array_equal(got.next_cell, want.next_cell)
+        assert np.array_equal(got.cost_map(), want.cost_map())
+        assert np.array_equal(got.next_cell_map(), want.next_cell_map())
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -8,9 +8,12 @@ so a pocket whose link passes through lost cells withers.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from sim.rules.control import by_owner
+from sim.rules.movement import follow
 from sim.world.graph import FlowField, GridGraph
 
 
@@ -48,25 +51,61 @@ class SupplyArea:
         """
         return by_owner(friendly_row, owner[self.window], unowned=False) & self.reach
 
-    def network(self, ground: np.ndarray) -> FlowField:
-        """Cost distance from the held sources through `ground`, up to the range, on the whole map's cells.
+    def network(self, ground: np.ndarray) -> SupplyNetwork:
+        """Cost distance from the held sources through `ground`, up to the range.
 
         The window's graph keeps the edge weights of the last network and refreshes only those around
         cells whose side changed since (a day's gains and losses are a thin band along the front).
         """
         hours = np.where(ground, self.hours, np.inf)
         sources = self.sources[ground.ravel()[self.sources]] if len(self.sources) else self.sources
-        local = self.graph.search(hours, sources, limit=self.range_hours)
-        cost = np.full(self.shape, np.inf)
-        cost[self.window] = local.cost
+        return SupplyNetwork(self.graph.search(hours, sources, limit=self.range_hours), self.window, self.shape)
+
+
+@dataclass(frozen=True)
+class SupplyNetwork:
+    """A faction's supply network for a day, kept on its area's window (the rest of the map is out of reach)."""
+
+    local: FlowField
+    window: tuple[slice, slice]
+    shape: tuple[int, int]
+
+    def _to_local(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Local flat indices of the map cells, and which of them lie in the window."""
         rows, cols = self.window
-        height, width = self.shape
-        local_next = local.next_cell.reshape(local.cost.shape)
-        lr, lc = np.divmod(local_next, local.cost.shape[1])
-        to_global = np.where(local_next >= 0, (lr + rows.start) * width + lc + cols.start, -1)
-        next_cell = np.full(self.shape, -1, dtype=np.int64)
-        next_cell[self.window] = to_global
-        return FlowField(cost, next_cell.ravel())
+        r, c = np.divmod(np.asarray(cells, dtype=np.int64), self.shape[1])
+        inside = (r >= rows.start) & (r < rows.stop) & (c >= cols.start) & (c < cols.stop)
+        return (r - rows.start) * self.local.cost.shape[1] + (c - cols.start), inside
+
+    def _to_map(self, local_cells: np.ndarray) -> np.ndarray:
+        rows, cols = self.window
+        r, c = np.divmod(local_cells, self.local.cost.shape[1])
+        return (r + rows.start) * self.shape[1] + c + cols.start
+
+    def reaches_any(self, cells: np.ndarray) -> bool:
+        """Whether the network reaches any of these map cells (flat indices) within range."""
+        local, inside = self._to_local(cells)
+        return bool(np.isfinite(self.local.cost.ravel()[local[inside]]).any())
+
+    def route_to_source(self, cell: int) -> list[int]:
+        """Map cells from `cell` back along the network to its source (just `cell` if it is not reached)."""
+        local, inside = self._to_local(np.array([cell]))
+        if not inside[0]:
+            return [int(cell)]
+        return self._to_map(np.array(follow(self.local.next_cell, int(local[0])))).tolist()
+
+    def cost_map(self) -> np.ndarray:
+        """Hours from the nearest held source for every map cell (inf where out of reach)."""
+        cost = np.full(self.shape, np.inf)
+        cost[self.window] = self.local.cost
+        return cost
+
+    def next_cell_map(self) -> np.ndarray:
+        """For every map cell (flat), the next map cell towards the source, or -1."""
+        nxt = np.full(self.shape, -1, dtype=np.int64)
+        local = self.local.next_cell.reshape(self.local.cost.shape)
+        nxt[self.window] = np.where(local >= 0, self._to_map(local), -1)
+        return nxt.ravel()
 
 
 def apply_supply(strength: np.ndarray, initial: np.ndarray, in_supply: np.ndarray, engaged: np.ndarray,
