@@ -6,12 +6,22 @@ from typing import Any
 
 # (label, metric key, statistic, comparison, limit, unit). Judged on the median of the runs.
 TARGETS: tuple[tuple[str, str, str, str, float, str], ...] = (
-    ("Whole default run, wall incl. start-up (badia run)", "cli_run_wall_s", "median", "<", 1.5, "s"),
-    ("Start-up: load + rasterise + build, fresh process", "startup_fresh_load_build_s", "median", "<", 0.5, "s"),
-    ("Start-up incl. interpreter and imports (strict reading)", "startup_fresh_process_s", "median", "<", 0.5, "s"),
-    ("1 km cells: whole process (imports, build, run)", "scaling_cells_x4_process_wall_s", "median", "<", 6.0, "s"),
-    ("Peak memory of one default run (RSS)", "cli_run_peak_rss_mb", "median", "<", 400.0, "MB"),
+    # The issue defines start-up as "load scenario, rasterise, build the model": the whole run is that
+    # plus the window's 80 steps, timed in a fresh process once the libraries are imported.
+    ("Whole default run: load + rasterise + build + 80 steps (fresh process)", "scaling_baseline_load_build_run_s",
+     "median", "<", 1.5, "s"),
+    ("Start-up: load + rasterise + build (fresh process)", "startup_fresh_load_build_s", "median", "<", 0.5, "s"),
+    ("1 km cells: load + rasterise + build + 80 steps (fresh process)", "scaling_cells_x4_load_build_run_s",
+     "median", "<", 6.0, "s"),
+    ("Peak memory of one default run (RSS of badia run)", "cli_run_peak_rss_mb", "median", "<", 400.0, "MB"),
+    ("Peak memory of one 1 km run (RSS)", "scaling_cells_x4_peak_rss_mb", "median", "<", 400.0, "MB"),
     ("Speed-up per control step over naive Mesa", "reference_speedup_x", "median", ">=", 100.0, "x"),
+    # Strict reading: also the interpreter, importing the libraries (Mesa alone: import_mesa_alone_s) and,
+    # for badia run, writing the run directory with report.html.
+    ("Strict: whole `badia run` process incl. imports and writing the run directory", "cli_run_wall_s",
+     "median", "<", 1.5, "s"),
+    ("Strict: start-up incl. interpreter and imports", "startup_fresh_process_s", "median", "<", 0.5, "s"),
+    ("Strict: 1 km whole process incl. imports", "scaling_cells_x4_process_wall_s", "median", "<", 6.0, "s"),
 )
 
 

@@ -158,7 +158,7 @@ def imports(repeat: int) -> dict[str, Any]:
     """Where `import sim` spends its time, median over repeats (the profiler adds some overhead)."""
     packages: dict[str, list[float]] = defaultdict(list)
     mesa_parts: dict[str, list[float]] = defaultdict(list)
-    totals, mesa_cum, bare = [], [], []
+    totals, mesa_cum, bare, mesa_alone = [], [], [], []
     for _ in range(repeat):
         # `import sim` is lazy since the API moved behind __getattr__: import the engine itself.
         child = run_child([sys.executable, "-X", "importtime", "-c", "import sim.api"])
@@ -169,10 +169,13 @@ def imports(repeat: int) -> dict[str, Any]:
             packages[k].append(v)
         totals.append(cumulative.get("sim.api", float("nan")))
         mesa_cum.append(cumulative.get("mesa", float("nan")))
-        bare.append(run_child([sys.executable, "-c", "import sim.api"]).wall_s
-                    - run_child([sys.executable, "-c", "pass"]).wall_s)
+        interpreter = run_child([sys.executable, "-c", "pass"]).wall_s
+        bare.append(run_child([sys.executable, "-c", "import sim.api"]).wall_s - interpreter)
+        mesa_alone.append(run_child([sys.executable, "-c", "import mesa"]).wall_s - interpreter)
     top = sorted(packages.items(), key=lambda kv: -statistics.median(kv[1]))[:10]
-    out = {"import_sim_s": metric(bare, "s", note="wall of python -c 'import sim' minus python -c pass"),
+    out = {"import_sim_s": metric(bare, "s", note="wall of python -c 'import sim.api' minus python -c pass"),
+           "import_mesa_alone_s": metric(mesa_alone, "s", note="wall of python -c 'import mesa' minus python -c "
+                                                              "pass: the floor any Mesa model pays"),
            "import_sim_importtime_s": metric(totals, "s", note="cumulative of sim under -X importtime"),
            "import_mesa_cumulative_s": metric(mesa_cum, "s",
                                               note="cumulative of mesa under -X importtime: mesa and what it "

@@ -63,6 +63,9 @@ def scaling(name: str, repeat: int, slow_repeat: int, days: int | None, bench_di
         out[f"scaling_{key}_run_s"] = metric(run_s, "s", note=note + "; run_days only")
         out[f"scaling_{key}_build_s"] = metric([r[0]["build_s"] for r in rows], "s", note="build_model")
         out[f"scaling_{key}_total_s"] = metric(total_s, "s", note="build_model + run_days")
+        out[f"scaling_{key}_load_build_run_s"] = metric(
+            [r[0]["load_s"] + r[0]["build_s"] + r[0]["run_s"] for r in rows], "s",
+            note="load scenario + rasterise + build + the whole window, fresh process after imports")
         out[f"scaling_{key}_process_wall_s"] = metric(walls, "s", note="whole child process: interpreter, "
                                                       "imports, load, build, run (no run directory written)")
         out[f"scaling_{key}_peak_rss_mb"] = metric(rss, "MB", note="child process peak RSS")
