@@ -160,7 +160,7 @@ class ConflictModel(mesa.Model):
             attackers = [u for u in units if u.faction == fi and u.attacking]
             if not attackers:
                 continue
-            enemy = (hostile[fi].astype(np.float32) @ flat_influence).reshape(w.shape)
+            enemy = control.hostile_sum(hostile, flat_influence, [fi])[0].reshape(w.shape)
             take = control.by_owner(hostile[fi], self.owner, unowned=True)  # hostile-held or nobody's
             goals = movement.objectives(take, w.region, w.place_cells, self._place_values, doc["territory_value"])
             zones = [self.world.zones[z] & self.zone_active[z] & self._zone_enforced_against(fi, z)

@@ -193,21 +193,13 @@ class PoolEvaluator:
             p.join(timeout=5)
 
 
-def _stop_worker_profiler(dask_worker: Any) -> None:
-    """Stop a Dask worker's statistical profiler (a thread sampling every 10 ms by default).
-
-    It competes for the GIL with the runs, which are pure-Python-heavy; batches do not need it.
-    """
-    pc = dask_worker.periodic_callbacks.pop("profile", None)
-    if pc is not None:
-        pc.stop()
-
-
 class DaskEvaluator:
     """A Dask distributed cluster: `Client(address)` (a scheduler such as tcp://host:8786) or a given Client."""
 
     def __init__(self, address: str | None = None, client: Any = None, timeout: str = "20s") -> None:
         from distributed import Client
+
+        from sim.batch.dask_worker import BatchWorkerSetup
 
         self._own = client is None
         if client is None:
@@ -220,8 +212,7 @@ class DaskEvaluator:
                                     "(e.g. tcp://10.0.0.5:8786)", address, f"Could not connect: {exc}") from None
         self.client = client
         self.workers = max(1, sum(self.client.nthreads().values()))
-        self.client.run(_stop_worker_profiler)
-
+        self.client.register_plugin(BatchWorkerSetup())
 
     def imap_unordered(self, jobs: Iterable[Job]) -> Iterator[Outcome]:
         from distributed import as_completed

@@ -1,36 +1,70 @@
-"""The self-contained run report: territory curves (with reported claims) and the control map by day."""
+"""The self-contained run report: territory curves (with reported claims) and the control map by day.
+
+The figures are built as plain plotly figure dicts (`curves_spec`, `map_spec`) and written into the page
+as JSON next to the inlined plotly.js, without plotly's graph objects: their validation, `make_subplots`
+and `to_html` made up most of the ~0.75 s a report used to take. The dicts hold what `go.Figure` would
+(tests/test_report.py compares them with the graph-object figures the report used to build); numeric
+numpy arrays go into the page as base64 typed arrays, as plotly.py writes them. `curves_figure` and
+`map_figure` wrap the dicts in a `go.Figure` for the dashboard and other callers that want one.
+"""
 
 from __future__ import annotations
 
+import base64
+import functools
+import importlib.util
+import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from sim.viz.geometry import outline_xy, places_xy, roads_xy, zones_xy
 
 if TYPE_CHECKING:
+    import pandas as pd
+    import plotly.graph_objects as go
+
     from sim.api import RunResult
 
 ROAD_STYLE = {"highway": ("#222222", 2.5), "road": ("#555555", 1.6), "track": ("#8c7b62", 1.0)}
 MAX_FRAMES = 120
 # A light look set directly: naming a template ("plotly_white") deep-copies it, ~0.5 s per report.
 LIGHT = {"paper_bgcolor": "white", "plot_bgcolor": "white"}
+# The template go.Figure puts in every layout (plotly.io.templates.default, left unchanged here), read from
+# plotly's package data.
+TEMPLATE = "plotly"
+GRID = {"gridcolor": "#e8e8e8"}
 
 
-def curves_figure(curves: pd.DataFrame, colours: dict[str, str], names: dict[str, str],
-                  claims: pd.DataFrame | None = None, region_km2: float | None = None) -> go.Figure:
-    """Held and gained km² per faction by day, with claims as markers and ranges (source on hover)."""
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                        subplot_titles=("Territory held (km²)", "Gained since start (km²)"))
+def _two_rows(titles: tuple[str, str]) -> dict[str, Any]:
+    """The layout `make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, subplot_titles=...)`
+    makes: two stacked rows of height 0.46, the top one's x axis following the bottom one's."""
+    def title(text: str, y: float) -> dict[str, Any]:
+        return {"font": {"size": 16}, "showarrow": False, "text": text, "x": 0.5, "xanchor": "center", "xref": "paper",
+                "y": y, "yanchor": "bottom", "yref": "paper"}
+
+    return {
+        "annotations": [title(titles[0], 1.0), title(titles[1], 0.46)],
+        "xaxis": {"anchor": "y", "domain": [0.0, 1.0], "matches": "x2", "showticklabels": False},
+        "xaxis2": {"anchor": "y2", "domain": [0.0, 1.0]},
+        "yaxis": {"anchor": "x", "domain": [0.54, 1.0]},
+        "yaxis2": {"anchor": "x2", "domain": [0.0, 0.46]},
+    }
+
+
+def curves_spec(curves: pd.DataFrame, colours: dict[str, str], names: dict[str, str],
+                claims: pd.DataFrame | None = None, region_km2: float | None = None) -> dict[str, Any]:
+    """`curves_figure` as a plain figure dict (data and layout; plotly's default template not included)."""
+    axes = {1: ("x", "y"), 2: ("x2", "y2")}
+    data: list[dict[str, Any]] = []
     for fid, df in curves.groupby("faction", sort=False):
         colour = colours.get(fid, "#888")
+        x = df["date"].to_numpy()
         for row, col in ((1, "area_km2"), (2, "gained_km2")):
-            fig.add_trace(go.Scatter(x=df["date"], y=df[col], mode="lines", name=names.get(fid, fid),
-                                     legendgroup=fid, showlegend=row == 1, line={"color": colour, "width": 2.5}),
-                          row=row, col=1)
+            data.append({"type": "scatter", "x": x, "y": df[col].to_numpy(), "mode": "lines", "name": names.get(fid, fid),
+                         "legendgroup": fid, "showlegend": row == 1, "line": {"color": colour, "width": 2.5},
+                         "xaxis": axes[row][0], "yaxis": axes[row][1]})
     if claims is not None and len(claims):
         for _, c in claims.iterrows():
             row, scale = {"held_km2": (1, 1.0), "gained_km2": (2, 1.0)}.get(c["measure"], (1, None))
@@ -39,18 +73,29 @@ def curves_figure(curves: pd.DataFrame, colours: dict[str, str], names: dict[str
                     continue
                 scale = region_km2 / 100.0
             value, low, high = c["value"] * scale, c["low"] * scale, c["high"] * scale
-            fig.add_trace(go.Scatter(
-                x=[c["date"]], y=[value], mode="markers", showlegend=False,
-                marker={"symbol": "diamond", "size": 11, "color": colours.get(c["faction"], "#000"),
-                        "line": {"color": "black", "width": 1}},
-                error_y={"type": "data", "symmetric": False, "array": [high - value], "arrayminus": [value - low]},
-                hovertemplate=(f"<b>{c['source']}</b><br>{c['measure']}: {c['value']:,.0f} "
-                               f"({c['low']:,.0f}–{c['high']:,.0f})<br>{str(c.get('quote', ''))[:160]}<extra></extra>"),
-                name=str(c["source"])), row=row, col=1)
-    fig.update_layout(height=620, hovermode="x unified", margin={"t": 60, "l": 60, "r": 20}, **LIGHT)
-    fig.update_xaxes(gridcolor="#e8e8e8")
-    fig.update_yaxes(gridcolor="#e8e8e8", zerolinecolor="#bbbbbb")
-    return fig
+            data.append({
+                "type": "scatter", "x": [c["date"]], "y": [value], "mode": "markers", "showlegend": False,
+                "marker": {"symbol": "diamond", "size": 11, "color": colours.get(c["faction"], "#000"),
+                           "line": {"color": "black", "width": 1}},
+                "error_y": {"type": "data", "symmetric": False, "array": [high - value], "arrayminus": [value - low]},
+                "hovertemplate": (f"<b>{c['source']}</b><br>{c['measure']}: {c['value']:,.0f} "
+                                  f"({c['low']:,.0f}–{c['high']:,.0f})<br>{str(c.get('quote', ''))[:160]}<extra></extra>"),
+                "name": str(c["source"]), "xaxis": axes[row][0], "yaxis": axes[row][1]})
+    layout = _two_rows(("Territory held (km²)", "Gained since start (km²)"))
+    for key in ("xaxis", "xaxis2"):
+        layout[key].update(GRID)
+    for key in ("yaxis", "yaxis2"):
+        layout[key].update(GRID, zerolinecolor="#bbbbbb")
+    layout.update(height=620, hovermode="x unified", margin={"t": 60, "l": 60, "r": 20}, **LIGHT)
+    return {"data": data, "layout": layout}
+
+
+def curves_figure(curves: pd.DataFrame, colours: dict[str, str], names: dict[str, str],
+                  claims: pd.DataFrame | None = None, region_km2: float | None = None) -> go.Figure:
+    """Held and gained km² per faction by day, with claims as markers and ranges (source on hover)."""
+    import plotly.graph_objects as go
+
+    return go.Figure(curves_spec(curves, colours, names, claims, region_km2))
 
 
 def discrete_colourscale(colours: list[str]) -> list[list]:
@@ -62,8 +107,12 @@ def discrete_colourscale(colours: list[str]) -> list[list]:
     return scale
 
 
-def map_figure(result: RunResult) -> go.Figure:
-    """The owner grid with a day slider, over outlines, roads and labelled places."""
+def _lines(x: list, y: list, name: str, line: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"type": "scatter", "x": x, "y": y, "mode": "lines", "line": line, "name": name, **extra}
+
+
+def map_spec(result: RunResult) -> dict[str, Any]:
+    """`map_figure` as a plain figure dict (data, layout and one frame per shown day)."""
     m, sc = result.model, result.scenario
     grid = m.world.grid
     ids = list(m.factions.ids)
@@ -80,62 +129,168 @@ def map_figure(result: RunResult) -> go.Figure:
         # Owner + 1 as uint8 (0 = nobody, drawn transparent): compact base64 typed arrays in the page.
         return (snaps[i] + 1).astype(np.uint8)
 
-    heat = go.Heatmap(x=xs, y=ys, z=z(days[-1]), zmin=-0.5, zmax=n + 0.5, colorscale=scale, opacity=0.55,
-                      colorbar={"tickvals": list(range(1, n + 1)), "ticktext": [m.factions.names[f] for f in ids],
-                                "title": "held by"},
-                      customdata=None, hoverinfo="skip")
-    fig = go.Figure([heat])
+    data: list[dict[str, Any]] = [{
+        "type": "heatmap", "x": xs, "y": ys, "z": z(days[-1]), "zmin": -0.5, "zmax": n + 0.5, "colorscale": scale,
+        "opacity": 0.55, "colorbar": {"tickvals": list(range(1, n + 1)), "ticktext": [m.factions.names[f] for f in ids],
+                                      "title": {"text": "held by"}},
+        "hoverinfo": "skip"}]
     for name, geom in sc.map.context:
         ox, oy = outline_xy(grid, geom)
-        fig.add_trace(go.Scatter(x=ox, y=oy, mode="lines", line={"color": "#999", "width": 1}, name=name,
-                                 hoverinfo="skip", showlegend=False))
+        data.append(_lines(ox, oy, name, {"color": "#999", "width": 1}, hoverinfo="skip", showlegend=False))
     if sc.map.region is not None:
         ox, oy = outline_xy(grid, sc.map.region)
-        fig.add_trace(go.Scatter(x=ox, y=oy, mode="lines", line={"color": "#333", "width": 1.5},
-                                 name=sc.map.region_name, hoverinfo="skip", showlegend=False))
+        data.append(_lines(ox, oy, sc.map.region_name, {"color": "#333", "width": 1.5}, hoverinfo="skip",
+                           showlegend=False))
     for cls, (rx, ry) in roads_xy(grid, sc).items():
         colour, width = ROAD_STYLE[cls]
-        fig.add_trace(go.Scatter(x=rx, y=ry, mode="lines", line={"color": colour, "width": width}, name=cls,
-                                 hoverinfo="skip"))
+        data.append(_lines(rx, ry, cls, {"color": colour, "width": width}, hoverinfo="skip"))
     for name, (zx, zy) in zones_xy(grid, sc).items():
-        fig.add_trace(go.Scatter(x=zx, y=zy, mode="lines", line={"color": "#2471a3", "width": 1.5, "dash": "dash"},
-                                 name=f"zone: {name}", hoverinfo="name"))
+        data.append(_lines(zx, zy, f"zone: {name}", {"color": "#2471a3", "width": 1.5, "dash": "dash"},
+                           hoverinfo="name"))
     if sc.places:
         px, py = places_xy(grid, sc)
-        fig.add_trace(go.Scatter(
-            x=px, y=py, mode="markers+text", text=[p.name for p in sc.places], textposition="top center",
-            textfont={"size": 9}, marker={"size": 7, "color": "black", "symbol": [
+        data.append({
+            "type": "scatter", "x": px, "y": py, "mode": "markers+text", "text": [p.name for p in sc.places],
+            "textposition": "top center", "textfont": {"size": 9}, "marker": {"size": 7, "color": "black", "symbol": [
                 "diamond" if p.is_resource else "circle" for p in sc.places]},
-            customdata=[[p.kind, "estimated" if p.estimated else "located"] for p in sc.places],
-            hovertemplate="%{text}<br>%{customdata[0]} (%{customdata[1]})<extra></extra>", name="places"))
+            "customdata": [[p.kind, "estimated" if p.estimated else "located"] for p in sc.places],
+            "hovertemplate": "%{text}<br>%{customdata[0]} (%{customdata[1]})<extra></extra>", "name": "places"})
     labels = [m.snapshot_dates[i].date().isoformat() for i in days]
-    fig.frames = [go.Frame(data=[go.Heatmap(z=z(i))], traces=[0], name=lab) for i, lab in zip(days, labels, strict=True)]
-    fig.update_layout(
-        height=720, title="Control by day", **LIGHT,
-        xaxis={"title": "km (equal-area projection)", "scaleanchor": "y", "showgrid": False,
-               "range": [grid.x0, grid.x0 + grid.width * grid.cell_km]},
-        yaxis={"title": "km", "showgrid": False, "range": [grid.y0, grid.y0 + grid.height * grid.cell_km]},
-        legend={"orientation": "h", "y": 1.02, "x": 0.0, "yanchor": "bottom"},
-        sliders=[{"active": len(days) - 1, "currentvalue": {"prefix": "day: "},
-                  "steps": [{"label": lab, "method": "animate",
-                             "args": [[lab], {"mode": "immediate", "frame": {"duration": 0, "redraw": True},
-                                              "transition": {"duration": 0}}]} for lab in labels]}],
-        updatemenus=[{"type": "buttons", "x": 0.0, "y": -0.08, "xanchor": "left", "buttons": [
+    frames = [{"data": [{"type": "heatmap", "z": z(i)}], "traces": [0], "name": lab}
+              for i, lab in zip(days, labels, strict=True)]
+    layout = {
+        "height": 720, "title": {"text": "Control by day"}, **LIGHT,
+        "xaxis": {"title": {"text": "km (equal-area projection)"}, "scaleanchor": "y", "showgrid": False,
+                  "range": [grid.x0, grid.x0 + grid.width * grid.cell_km]},
+        "yaxis": {"title": {"text": "km"}, "showgrid": False, "range": [grid.y0, grid.y0 + grid.height * grid.cell_km]},
+        "legend": {"orientation": "h", "y": 1.02, "x": 0.0, "yanchor": "bottom"},
+        "sliders": [{"active": len(days) - 1, "currentvalue": {"prefix": "day: "},
+                     "steps": [{"label": lab, "method": "animate",
+                                "args": [[lab], {"mode": "immediate", "frame": {"duration": 0, "redraw": True},
+                                                 "transition": {"duration": 0}}]} for lab in labels]}],
+        "updatemenus": [{"type": "buttons", "x": 0.0, "y": -0.08, "xanchor": "left", "buttons": [
             {"label": "play", "method": "animate",
              "args": [None, {"frame": {"duration": 300, "redraw": True}, "fromcurrent": True}]},
             {"label": "pause", "method": "animate",
              "args": [[None], {"mode": "immediate", "frame": {"duration": 0}}]}]}],
-    )
-    return fig
+    }
+    return {"data": data, "layout": layout, "frames": frames}
+
+
+def map_figure(result: RunResult) -> go.Figure:
+    """The owner grid with a day slider, over outlines, roads and labelled places."""
+    import plotly.graph_objects as go
+
+    return go.Figure(map_spec(result))
+
+
+# --- the page, without plotly's graph objects -------------------------------------------------------------
+
+# plotly.js typed-array codes (plotly.py's _plotly_utils.utils.plotlyjsShortTypes).
+TYPED = {"int8": "i1", "uint8": "u1", "int16": "i2", "uint16": "u2", "int32": "i4", "uint32": "u4", "float32": "f4",
+         "float64": "f8"}
+# Inside <script>: no "</script>" or "<!--" from the data ("<" and ">" escaped, as plotly.py does), and the
+# two line separators old JavaScript does not accept in string literals.
+UNSAFE = (("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
+
+
+def typed_array(a: np.ndarray) -> dict[str, str] | list:
+    """A numeric array as plotly.js's base64 typed array ({dtype, bdata[, shape]}), as plotly.py encodes it:
+    64-bit integers narrowed to the smallest type holding them; other dtypes as a plain list."""
+    if a.dtype.kind in "iu" and a.dtype.itemsize == 8 and a.size:
+        lo, hi = int(a.min()), int(a.max())
+        for t in (np.int8, np.int16, np.int32) if a.dtype.kind == "i" else (np.uint8, np.uint16, np.uint32):
+            if np.iinfo(t).min <= lo and hi <= np.iinfo(t).max:
+                a = a.astype(t)
+                break
+    code = TYPED.get(str(a.dtype))
+    if code is None or not a.size:
+        return a.tolist()
+    out = {"dtype": code, "bdata": base64.b64encode(np.ascontiguousarray(a)).decode("ascii")}
+    if a.ndim > 1:
+        out["shape"] = ", ".join(map(str, a.shape))
+    return out
+
+
+def _jsonable(o: Any) -> Any:
+    if isinstance(o, np.ndarray):
+        if o.dtype.kind == "M":
+            return np.datetime_as_string(o).tolist()
+        return typed_array(o) if o.dtype.kind in "iuf" else o.tolist()
+    if isinstance(o, np.generic):
+        return o.item()
+    if hasattr(o, "isoformat"):  # dates and timestamps
+        return o.isoformat()
+    raise TypeError(f"not JSON serialisable in a figure: {type(o).__name__}")
+
+
+def to_js(obj: Any) -> str:
+    """`obj` as JSON safe to put inside a <script> element (numeric numpy arrays as typed arrays)."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=_jsonable)
+    for unsafe, safe in UNSAFE:
+        if unsafe in text:
+            text = text.replace(unsafe, safe)
+    return text
+
+
+def _package_data(name: str) -> Path | None:
+    """A file of plotly's package data, found without importing plotly (`import plotly` alone is ~20 ms)."""
+    spec = importlib.util.find_spec("plotly")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / "package_data" / name
+        if path.is_file():
+            return path
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def plotly_js() -> str:
+    """The plotly.js bundled with plotly.py (what `plotly.offline.get_plotlyjs()` returns)."""
+    path = _package_data("plotly.min.js")
+    if path is None:
+        from plotly.offline import get_plotlyjs
+
+        return get_plotlyjs()
+    return path.read_text(encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=1)
+def _template_js() -> str:
+    path = _package_data(f"templates/{TEMPLATE}.json")
+    if path is None:
+        import plotly.io as pio
+
+        return to_js(pio.templates[TEMPLATE].to_plotly_json())
+    return to_js(json.loads(path.read_text(encoding="utf-8")))
+
+
+def figure_div(fig: dict[str, Any], div_id: str) -> str:
+    """A div drawing `fig` (a figure dict) with Plotly.newPlot, as plotly.io.to_html(full_html=False) writes it,
+    with plotly's default template added to the layout; plotly.js must be loaded before it."""
+    layout = dict(fig.get("layout", {}))
+    layout.pop("template", None)
+    # The template spliced in as text: it is the same for every figure and already serialised.
+    layout_js = to_js(layout)
+    layout_js = ("{" if layout_js == "{}" else layout_js[:-1] + ",") + f'"template":{_template_js()}}}'
+    height = layout.get("height")
+    then = ""
+    if fig.get("frames"):
+        then = f".then(function(){{Plotly.addFrames({json.dumps(div_id)},{to_js(fig['frames'])});}})"
+    return (f'<div style="height:{f"{height}px" if height else "100%"}; width:100%;">'
+            f'<div id="{div_id}" class="plotly-graph-div" style="height:100%; width:100%;"></div>'
+            f"<script>window.PLOTLYENV=window.PLOTLYENV || {{}};"
+            f"if (document.getElementById({json.dumps(div_id)})) {{Plotly.newPlot({json.dumps(div_id)},"
+            f'{to_js(fig.get("data", []))},{layout_js},{{"responsive":true}}){then}}};</script></div>')
 
 
 def report_html(result: RunResult, claims: Any = None) -> str:
     """One self-contained HTML page (plotly.js inlined) with the curves and the map."""
     m, sc = result.model, result.scenario
-    curves = curves_figure(result.curves, m.factions.colours, m.factions.names, claims, m.world.region_area_km2)
-    parts = [curves.to_html(full_html=False, include_plotlyjs="inline"),
-             map_figure(result).to_html(full_html=False, include_plotlyjs=False, auto_play=False)]
+    curves = curves_spec(result.curves, m.factions.colours, m.factions.names, claims, m.world.region_area_km2)
     title = f"{sc.meta.title} — seed {result.seed}, {result.days} days"
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title></head>"
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title>"
+            "<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>"
+            f"<script>{plotly_js()}</script></head>"
             f"<body style='font-family:sans-serif;max-width:1100px;margin:auto'><h2>{title}</h2>"
-            f"<p>{sc.meta.description}</p>{''.join(parts)}</body></html>")
+            f"<p>{sc.meta.description}</p>{figure_div(curves, 'report-curves')}{figure_div(map_spec(result), 'report-map')}"
+            "</body></html>")
