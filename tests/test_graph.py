@@ -1,4 +1,4 @@
-"""Cost-distance searches: the fixed-degree grid graph against a plain reference, and supply windows."""
+"""Grid-wide searches and spreads: the fixed-degree graph against a plain reference, supply windows, disks."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from sim.rules.control import Disks, spread
 from sim.rules.movement import follow
 from sim.rules.supply import SupplyArea
 from sim.world.graph import NEIGHBOURS, GridGraph
@@ -130,3 +131,14 @@ def test_the_graphs_own_weights_follow_each_new_cost_layer(grid, change_shares):
         hours = np.where(changed, rng.uniform(0.2, 3.0, (h, w)), hours)
         hours[changed & (rng.random((h, w)) < 0.3)] = np.inf
         assert np.array_equal(graph.weights_for(hours), fresh.edge_hours(hours))
+
+
+def test_a_unit_counts_once_per_cell_along_a_path_of_overlapping_disks():
+    disks = Disks((20, 20), 3.0)
+    path = [5 * 20 + c for c in range(4, 12)]  # eight cells in a row: neighbouring disks overlap
+    out = spread(2, [path, [15 * 20 + 15]], [0, 1], [7.5, 2.0], disks)
+    covered = np.zeros(400, dtype=bool)
+    for cell in path:
+        covered[disks.cells([cell])] = True
+    assert np.array_equal(out[0].ravel(), np.where(covered, 7.5, 0.0))
+    assert out[1].sum() == 2.0 * len(disks.cells([15 * 20 + 15]))

@@ -32,14 +32,18 @@ def disk_offsets(radius_cells: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def disk_cells(cells: Sequence[int], shape: tuple[int, int], offsets: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """Flat indices of the union of the disks around some cells (e.g. the cells a unit passed this step)."""
+    """Flat indices of the union of the disks around some cells (e.g. the cells a unit passed this step).
+
+    A cell covered by several disks appears several times (sorting them out cost more than the rest
+    of a spread): every use assigns, tests membership, or adds through fancy indexing, which counts a
+    repeated index once.
+    """
     height, width = shape
     r, c = np.divmod(np.asarray(cells, dtype=np.int64), width)
     rows = (r[:, None] + offsets[0][None, :]).ravel()
     cols = (c[:, None] + offsets[1][None, :]).ravel()
     ok = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
-    flat = rows[ok] * width + cols[ok]
-    return np.unique(flat) if len(cells) > 1 else flat
+    return rows[ok] * width + cols[ok]
 
 
 class Disks:
@@ -65,7 +69,8 @@ def spread(n_factions: int, paths: Sequence[Sequence[int]], factions: Sequence[i
            disks: Disks) -> np.ndarray:
     """Per-faction sum of unit weights over the disks along each unit's path: an (F, H, W) float32 array.
 
-    A unit counts once per cell however many of its path's disks cover it.
+    A unit counts once per cell however many of its path's disks cover it: `out[f, cells] += w` adds w
+    once to each distinct cell even where `cells` repeats one (NumPy's buffered fancy-index update).
     """
     shape = disks.shape
     out = np.zeros((n_factions, shape[0] * shape[1]), dtype=np.float32)
