@@ -3,6 +3,7 @@ runs on `dask scheduler` / `dask worker` processes started on loopback (free por
 
 from __future__ import annotations
 
+import platform
 import socket
 import subprocess
 import sys
@@ -53,11 +54,18 @@ def serial_curves(experiment: Path, tmp_path_factory: pytest.TempPathFactory) ->
 def test_local_cluster_identical_to_serial(experiment: Path, serial_curves: pd.DataFrame, tmp_path: Path) -> None:
     from distributed import Client, LocalCluster
 
+    def worker_state(dask_worker) -> tuple[bool, bool | None]:  # noqa: ANN001
+        plugin = dask_worker.plugins["badia-batch-setup"]
+        return "profile" in dask_worker.periodic_callbacks, plugin.malloc_restored
+
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                       host="127.0.0.1") as cluster, Client(cluster) as client:
         res = run_batch(load_experiment(experiment), tmp_path / "b", evaluator=DaskEvaluator(client=client),
                         progress=False)
+        states = list(client.run(worker_state).values())
     assert (res.ok, res.failed) == (6, 0)
+    # every worker was readied: profiler stopped, and (on glibc) Dask's malloc trim threshold undone
+    assert states == [(False, platform.libc_ver()[0] == "glibc")] * 2
     pd.testing.assert_frame_equal(BatchStore(tmp_path / "b").curves(), serial_curves)
 
 
@@ -112,6 +120,16 @@ def test_cli_on_dask_scheduler_and_worker_processes(experiment: Path, serial_cur
             _stop(p)
     assert all(p.poll() is not None for p in procs)
     pd.testing.assert_frame_equal(BatchStore(out).curves(), serial_curves)
+
+
+def test_restore_malloc_thresholds_only_when_dask_set_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sim.batch.dask_worker import restore_malloc_thresholds
+
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    assert restore_malloc_thresholds() is False  # glibc's dynamic thresholds are left alone
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
+    assert restore_malloc_thresholds() is (platform.libc_ver()[0] == "glibc")
 
 
 def test_unreachable_scheduler_is_a_clean_error() -> None:

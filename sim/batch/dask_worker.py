@@ -54,8 +54,10 @@ class BatchWorkerSetup(WorkerPlugin):
     name = "badia-batch-setup"
     idempotent = True  # every batch registers it; a worker that already has it keeps it
 
+    malloc_restored: bool | None = None  # set on each worker's copy by setup (checked by the tests)
+
     def setup(self, worker: Any) -> None:
         stop_profiler(worker)
-        restore_malloc_thresholds()
+        self.malloc_restored = restore_malloc_thresholds()
         import sim.api  # noqa: F401 - the engine's imports, paid before the first run rather than in it
         import sim.batch.runner  # noqa: F401
