@@ -124,10 +124,13 @@ class ConflictModel(mesa.Model):
         if fi not in self._supply:
             area = self._supply_areas.get(fi)
             if area is None:
-                w, fac = self.world, self.scenario.factions[fi]
-                src = np.array([w.place_cells[self._place_index[n]] for n in fac.supply_sources], dtype=np.int64)
-                area = self._supply_areas[fi] = supply.SupplyArea(
-                    w.graph, w.cell_hours[self.scenario.supply.mobility], src, self.scenario.supply.range_hours)
+                w, fac, rule = self.world, self.scenario.factions[fi], self.scenario.supply
+                src = [int(w.place_cells[self._place_index[n]]) for n in fac.supply_sources]
+                key = ("supply", tuple(src), rule.mobility, rule.range_hours)
+                if key not in w.search_cache:
+                    w.search_cache[key] = supply.SupplyArea(w.graph, w.cell_hours[rule.mobility],
+                                                            np.array(src, dtype=np.int64), rule.range_hours)
+                area = self._supply_areas[fi] = w.search_cache[key]
             ground = area.ground(self.owner, self.factions.friendly[fi])
             memo = self._supply_memo.get(fi)
             if memo is not None and np.array_equal(memo[0], ground):

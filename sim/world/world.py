@@ -36,6 +36,9 @@ class World:
     places: tuple[Place, ...]
     zones: dict[str, np.ndarray]  # zone name -> bool mask
     graph: GridGraph = field(repr=False)
+    # Searches that depend on the map alone, kept for the next run on the same world (a batch reuses
+    # worlds): supply areas by (source cells, mobility, range). See sim.rules.supply.SupplyArea.
+    search_cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def shape(self) -> tuple[int, int]:
