@@ -266,12 +266,12 @@ def _template_js() -> str:
 
 def figure_div(fig: dict[str, Any], div_id: str) -> str:
     """A div drawing `fig` (a figure dict) with Plotly.newPlot, as plotly.io.to_html(full_html=False) writes it,
-    with plotly's default template added to the layout; plotly.js must be loaded before it."""
-    layout = dict(fig.get("layout", {}))
-    layout.pop("template", None)
-    # The template spliced in as text: it is the same for every figure and already serialised.
+    with plotly's default template added to a layout without one (as go.Figure adds it); plotly.js must be
+    loaded before it."""
+    layout = fig.get("layout", {})
     layout_js = to_js(layout)
-    layout_js = ("{" if layout_js == "{}" else layout_js[:-1] + ",") + f'"template":{_template_js()}}}'
+    if "template" not in layout:  # spliced in as text: the same for every figure, serialised once
+        layout_js = ("{" if layout_js == "{}" else layout_js[:-1] + ",") + f'"template":{_template_js()}}}'
     height = layout.get("height")
     then = ""
     if fig.get("frames"):
