@@ -24,8 +24,8 @@ class SupplyArea:
     A route through friendly ground is also a route through open ground, so no network can reach beyond
     the cells within `range_hours` of the sources over the whole map. That set never changes (sources,
     cell costs and range are fixed), so it is found once and every daily search runs on its bounding
-    window alone. Same distances and routes as a whole-map search; measured on the Badia map the window
-    is 5-25% of the map, and a daily network costs about half as much.
+    window alone, with the same distances and routes as a whole-map search (tests/test_graph.py). On the
+    Badia map the four factions' windows are 24-65% of the map.
     """
 
     def __init__(self, graph: GridGraph, supply_hours: np.ndarray, source_cells: np.ndarray,
