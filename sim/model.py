@@ -73,8 +73,8 @@ class ConflictModel(mesa.Model):
                           firepower=spec.firepower, speed=spec.speed)
         self.influence = self._spread(self._zoc)
         self._supply: dict[int, supply.SupplyNetwork] = {}
-        # faction -> (friendly ground, sources, network) of its last search: a faction whose ground has
-        # not changed since keeps its network (the supply mobility's cell costs never change).
+        # faction -> (friendly ground, network) of its last search: a faction whose ground has not
+        # changed since keeps its network (the supply mobility's cell costs never change).
         self._supply_memo: dict[int, tuple[np.ndarray, supply.SupplyNetwork]] = {}
         self._supply_areas: dict[int, supply.SupplyArea] = {}
         self.datacollector = mesa.DataCollector(model_reporters={"factions": _faction_rows})

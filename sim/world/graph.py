@@ -132,11 +132,7 @@ class GridGraph:
         The matrix has one node more than the grid (the sink), and is shared and refilled by the next
         call: use it before asking for another.
         """
-        return self.csr_from_weights(self.weights_for(cell_hours))
-
-    def csr_from_weights(self, weights: np.ndarray) -> csr_matrix:
-        """The shared CSR matrix carrying these edge weights (which must be > 0: scipy drops zeros)."""
-        self._matrix.data = weights
+        self._matrix.data = self.weights_for(cell_hours)  # (scipy drops zero weights: costs must be > 0)
         return self._matrix
 
     def search(self, cell_hours: np.ndarray, sources: np.ndarray, limit: float = np.inf) -> FlowField:
@@ -144,16 +140,10 @@ class GridGraph:
 
         Cells with infinite hours cannot be entered. The search stops at `limit` hours.
         """
-        if len(sources) == 0:
-            return self.search_weighted(None, sources, limit)
-        return self.search_weighted(self.weights_for(cell_hours), sources, limit)
-
-    def search_weighted(self, weights: np.ndarray | None, sources: np.ndarray, limit: float = np.inf) -> FlowField:
-        """As `search`, with edge weights already computed (by `edge_hours`, maybe refreshed since)."""
         sources = np.asarray(sources, dtype=np.int64)
-        if len(sources) == 0 or weights is None:
+        if len(sources) == 0:
             return FlowField(np.full((self.height, self.width), np.inf), np.full(self.size, -1))
-        dist, pred, _ = dijkstra(self.csr_from_weights(weights), directed=True, indices=sources, min_only=True,
+        dist, pred, _ = dijkstra(self.csr(cell_hours), directed=True, indices=sources, min_only=True,
                                  return_predecessors=True, limit=min(limit, IMPASSABLE / 2))
         nxt = pred[:self.size].astype(np.int64)
         nxt[nxt < 0] = -1
