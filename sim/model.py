@@ -11,17 +11,20 @@ for the same spread step (see docs/performance.md); every grid-wide rule works o
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import mesa
 import numpy as np
 
 from sim.factions import Factions
-from sim.rules import airpower, combat, control, movement, supply
+from sim.rules import airpower, barriers, combat, control, enclosure, front, movement, orders, supply
 from sim.rules.events import apply_event
-from sim.scenario.schema import TERRAIN_CLASSES, Scenario
+from sim.scenario.schema import TERRAIN_CLASSES, Objective, Order, Scenario
 from sim.units import Unit
-from sim.world.world import World, build_world
+from sim.world.localities import area_by_locality_owner
+from sim.world.raster import polyline_cells_4
+from sim.world.world import World, build_world, shape_mask
 
 RESUME_MARGIN = 0.15  # a retreating unit turns back once this much above its retreat threshold
 
@@ -52,11 +55,21 @@ class ConflictModel(mesa.Model):
         self._reach = control.Disks(shape, scenario.combat.range_km / cell)
         self._footprint = self.world.footprint >= 0
         self._terrain_defence = np.array([scenario.combat.terrain_defence.get(t, 1.0) for t in TERRAIN_CLASSES])
-        self._place_values = np.array([p.value for p in scenario.places], dtype=float)
         self._place_index = {p.name: i for i, p in enumerate(scenario.places)}
+        # value[f, p]: what place p is worth to faction f; negative: f keeps away from it (a political limit)
+        self._values = np.array([[p.value_to(fid) for p in scenario.places] for fid in scenario.faction_ids],
+                                dtype=float).reshape(len(scenario.factions), len(scenario.places))
+        self._forbidden, self._avoid = self._avoided_places()
+        self._order_index = {o.name: i for i, o in enumerate(scenario.orders)}
+        self._objective_cells = {(i, k): self._objective_targets(obj)
+                                 for i, o in enumerate(scenario.orders) for k, obj in enumerate(o.objectives)}
 
         self.owner = control.initial_owner(scenario, self.world, self.factions.index)
         self.start_owner = self.owner.copy()
+        self.cut_days = np.zeros(shape, dtype=np.int16)  # days each cell has been cut off from its holder's sources
+        self._source_cells = [np.array([self.world.place_cells[self._place_index[n]] for n in f.supply_sources],
+                                       dtype=np.int64) for f in scenario.factions]
+        self._has_sources = np.array([len(f.supply_sources) > 0 for f in scenario.factions])
         self.zone_active = {z.name: z.active for z in scenario.zones}
         self.zone_names = [z.name for z in scenario.zones]
         self.zone_belief = np.array([[d["zone_respect"]] * len(self.zone_names) for d in self.factions.doctrine],
@@ -86,7 +99,56 @@ class ConflictModel(mesa.Model):
         """Place a new unit; its strength is scaled by its faction's `strength_scale`."""
         fi = self.factions.index[faction]
         scale = self.factions.doctrine[fi]["strength_scale"]
-        return Unit(self, name, fi, int(cell), strength * scale, mobility, posture, fire, firepower, speed)
+        unit = Unit(self, name, fi, int(cell), strength * scale, mobility, posture, fire, firepower, speed)
+        order = self._order_for(name, faction)
+        if order is not None and posture == "attack":
+            unit.orders = orders.OrderState(order)
+        return unit
+
+    def _order_for(self, unit_name: str, faction: str) -> Order | None:
+        """The order naming a unit, else its faction's faction-wide order, else None."""
+        wide = None
+        for o in self.scenario.orders:
+            if unit_name in o.units:
+                return o
+            if not o.units and o.faction == faction:
+                wide = o
+        return wide
+
+    def _avoided_places(self) -> tuple[np.ndarray | None, list[np.ndarray | None]]:
+        """Cells each faction may not take (footprints of places it avoids), and where it will not go.
+
+        Returns (forbidden, avoid): forbidden is (F, H*W) bool or None when no faction avoids anything;
+        avoid[f] is an (H, W) mask of the avoided footprints widened by `presence_km` (or None).
+        """
+        w, n = self.world, len(self.factions)
+        if not (self._values < 0).any():
+            return None, [None] * n
+        forbidden = np.zeros((n, w.footprint.size), dtype=bool)
+        avoid: list[np.ndarray | None] = [None] * n
+        for fi in range(n):
+            places = np.flatnonzero(self._values[fi] < 0)
+            if not len(places):
+                continue
+            foot = np.isin(w.footprint, places)
+            foot.flat[w.place_cells[places]] = True
+            forbidden[fi] = foot.ravel()
+            near = foot.ravel().copy()
+            near[self._presence.cells(w.place_cells[places].tolist())] = True
+            avoid[fi] = near.reshape(w.shape)
+        return forbidden, avoid
+
+    def _objective_targets(self, obj: Objective) -> np.ndarray:
+        """Flat cells an objective is about: its place's cell, its point, its line, or its area."""
+        w = self.world
+        if obj.kind == "place":
+            return np.array([w.place_cells[self._place_index[obj.place]]], dtype=np.int64)
+        if obj.kind == "point":
+            return np.array([w.cell_index(*obj.point)], dtype=np.int64)
+        if obj.kind == "line":
+            return polyline_cells_4(w.grid, obj.line)
+        cells = np.flatnonzero(shape_mask(w.grid, obj.area) & w.region)
+        return cells if len(cells) else np.array([w.cell_index(*(obj.area.center or obj.area.polygon[0]))])
 
     def unit_list(self) -> list[Unit]:
         """Living units in creation order (the order every rule visits them, for determinism)."""
@@ -146,39 +208,105 @@ class ConflictModel(mesa.Model):
         return self.supply_network(u.faction).reaches_any(around)
 
     def area_km2(self) -> np.ndarray:
-        """Area held by each faction now, in km²."""
+        """Area held by each faction now, in km²: the model's held ground (measure `area_km2`)."""
         counts = np.bincount(self.owner[self.world.region].astype(np.int64) + 1, minlength=len(self.factions) + 1)
         return counts[1:] * self.world.grid.cell_area_km2
 
+    def locality_km2(self) -> np.ndarray:
+        """Area of each faction counted by localities: the land of every locality it holds (measure `locality_km2`)."""
+        w = self.world
+        return area_by_locality_owner(self.owner.flat[w.locality_cells], w.locality_area_km2, len(self.factions))
+
     def _refresh_fields(self) -> None:
-        """Recompute supply fields, and plan every attacking unit's route, from current control (once a day)."""
+        """Recompute supply fields, and plan every attacking unit's route, from current control (once a day).
+
+        Units under orders first settle what their orders say today (go, hold, or finished); those that go
+        are routed to their objective, the rest of the attackers choose objectives in the faction's sectors.
+        """
         w, f = self.world, self.factions
         hostile = f.hostile
         n = len(f)
         flat_influence = self.influence.reshape(n, -1)
         units = self.unit_list()
         self._supply = {}
+        going = self._follow_orders(units)
         for fi in range(n):
             doc = f.doctrine[fi]
             attackers = [u for u in units if u.faction == fi and u.attacking]
             if not attackers:
                 continue
             enemy = control.hostile_sum(hostile, flat_influence, [fi])[0].reshape(w.shape)
-            take = control.by_owner(hostile[fi], self.owner, unowned=True)  # hostile-held or nobody's
-            goals = movement.objectives(take, w.region, w.place_cells, self._place_values, doc["territory_value"])
             zones = [self.world.zones[z] & self.zone_active[z] & self._zone_enforced_against(fi, z)
                      for z in self.zone_names]
+            beliefs = list(self.zone_belief[fi])
+            if self._avoid[fi] is not None:  # places the faction keeps away from weigh like a believed zone
+                zones, beliefs = [*zones, self._avoid[fi]], [*beliefs, 1.0]
+            free = [u for u in attackers if u.unique_id not in going]
+            goals = None
+            if free:
+                take = control.by_owner(hostile[fi], self.owner, unowned=True)  # hostile-held or nobody's
+                goals = movement.objectives(take, w.region, w.place_cells, self._values[fi], doc["territory_value"])
             for mob in sorted({u.mobility for u in attackers}):
-                group = [u for u in attackers if u.mobility == mob]
-                cost = movement.route_cost(w.cell_hours[mob], enemy, doc["caution"], zones, self.zone_belief[fi])
-                order = sorted(range(len(group)), key=lambda k: (-group[k].strength, group[k].unique_id))
-                routes = movement.plan_routes(w.graph, cost, [u.cell for u in group], order, goals,
-                                              doc["value_hours"], doc["horizon_hours"])
-                for u, route in zip(group, routes, strict=True):
-                    u.route = route or [u.cell]
+                cost = movement.route_cost(w.cell_hours[mob], enemy, doc["caution"], zones, beliefs)
+                group = [u for u in free if u.mobility == mob]
+                if group:
+                    order = sorted(range(len(group)), key=lambda k: (-group[k].strength, group[k].unique_id))
+                    routes = movement.plan_routes(w.graph, cost, [u.cell for u in group], order, goals,
+                                                  doc["value_hours"], doc["horizon_hours"])
+                    for u, route in zip(group, routes, strict=True):
+                        u.route = route or [u.cell]
+                for u in attackers:
+                    if u.mobility == mob and u.unique_id in going:
+                        u.route = movement.route_to(cost, u.cell, going[u.unique_id])
             for u in attackers:
                 if self._in_believed_zone(u):  # pull out of a zone the faction now knows is enforced
                     u.route = self.supply_network(fi).route_to_source(u.cell)
+
+    def _follow_orders(self, units: list[Unit]) -> dict[int, np.ndarray]:
+        """Settle today's task of every unit under orders; return {unit id: target cells} of those that go.
+
+        A unit whose orders say wait (a date, a condition, a pause) holds where it stands; one whose orders
+        are finished holds or, with `then = "free"`, chooses its objectives as units without orders do.
+        """
+        going: dict[int, np.ndarray] = {}
+        friendly: dict[int, np.ndarray] = {}  # faction -> flat mask of ground it or an ally holds
+        for u in units:
+            state = u.orders
+            u.holding = False
+            if state is None or u.retreating:
+                continue
+            fi = u.faction
+            if fi not in friendly:
+                friendly[fi] = control.by_owner(self.factions.friendly[fi], self.owner, unowned=False).ravel()
+            ours = friendly[fi]
+            oi = self._order_index[state.order.name]
+            for title in orders.advance(state, self.time, partial(self._achieved, u, oi, ours)):
+                nxt = state.objective
+                self._log(kind="order", faction=self.factions.ids[fi], place=title,
+                          detail=f"{u.name}: {title} achieved" + (f"; next: {nxt.title}" if nxt else "; orders done"))
+            todo = orders.task(state, self.time, partial(self._place_held, ours))
+            if todo == orders.GO:
+                cells = self._objective_cells[(oi, state.index)]
+                if state.objective.kind == "area":
+                    cells = cells[~ours[cells]]
+                going[u.unique_id] = cells
+            elif todo == orders.WAIT or state.order.then == "hold":
+                u.holding = True
+                u.route = [u.cell]
+        return going
+
+    def _achieved(self, u: Unit, order_index: int, friendly: np.ndarray, k: int) -> bool:
+        """Whether objective k of a unit's order is achieved (see sim.rules.orders)."""
+        obj, cells = u.orders.order.objectives[k], self._objective_cells[(order_index, k)]
+        if obj.kind == "place":
+            return bool(friendly[cells[0]])
+        if obj.kind == "area":
+            return orders.share_held(friendly, cells) >= orders.AREA_CLEARED
+        reach = max(self.scenario.control.presence_km, self.world.grid.cell_km)
+        return orders.within(self._cx, self._cy, u.cell, cells, reach)
+
+    def _place_held(self, friendly: np.ndarray, name: str) -> bool:
+        return bool(friendly[self.world.place_cells[self._place_index[name]]])
 
     def _in_believed_zone(self, u: Unit) -> bool:
         """Whether a unit stands in an active air-denial zone its faction believes will be enforced."""
@@ -234,6 +362,8 @@ class ConflictModel(mesa.Model):
             u.strength = float(s)
         self._dissolve()
         self._control()
+        if (self.step_count + 1) % self.steps_per_day == 0:
+            self._enclose()
         self.step_count += 1
         self.time = sc.meta.start + timedelta(hours=self.step_hours * self.step_count)
         if self.step_count % self.steps_per_day == 0:
@@ -256,7 +386,11 @@ class ConflictModel(mesa.Model):
                 mask = np.zeros(self.world.grid.height * width, dtype=bool)
                 for other in units:
                     if hostile[u.faction, other.faction]:
-                        mask[self._reach.cells([other.cell])] = True
+                        reach = self._reach.cells([other.cell])
+                        if self.world.barrier_combat is not None:  # no threat from across a barrier
+                            reach = reach[barriers.fire_factor(self.world.barrier_combat,
+                                                               np.full(len(reach), other.cell), reach) > 0]
+                        mask[reach] = True
                 threatened[u.faction] = mask
         for u in units:
             if u.retreating:
@@ -292,8 +426,12 @@ class ConflictModel(mesa.Model):
         foe = (near & hostile[fac[:, None], fac[None, :]]) @ s
         need = np.array([2 * (1 - self.factions.doctrine[f]["aggression"]) for f in fac])
         attacking &= (foe == 0) | (own >= need * foe)
-        defending = np.array([u.posture != "attack" and not u.retreating for u in units])
+        defending = np.array([u.defending for u in units])
         pairs = combat.engaged_pairs(x, y, fac, hostile, attacking | defending, sc.combat.range_km)
+        across = None
+        if self.world.barrier_combat is not None and pairs.any():
+            across = barriers.pair_factors(self.world.barrier_combat, cells, pairs)
+            pairs &= across > 0
         damage = np.zeros(n)
         air_mult = np.ones(n)  # fire multiplier from close air support this step
         for st, centre in zip(self.air, self._air_centres, strict=True):
@@ -322,7 +460,7 @@ class ConflictModel(mesa.Model):
             posture = np.array([sc.combat.posture_defence.get("attack" if u.retreating else u.posture, 1.0)
                                 for u in units])
             defence = self._terrain_defence[self.world.terrain.ravel()[cells]] * posture
-            eng = combat.Engagement(pairs=pairs, fire=fire, linear=linear, defence=defence)
+            eng = combat.Engagement(pairs=pairs, fire=fire, linear=linear, defence=defence, across=across)
             substeps = max(1, int(np.ceil(self.step_hours / sc.combat.substep_hours)))
             expected = combat.expected_losses(s, eng, days, substeps)
             losses = combat.draw_losses(expected, s, self.rng if sc.combat.stochastic else None)
@@ -356,12 +494,63 @@ class ConflictModel(mesa.Model):
         self.influence = self._spread(self._zoc, along_path=True)
         presence = self._spread(self._presence, weight_one=True) > 0
         new = control.update_owner(self.owner, self.world.region, self._footprint, self.influence, presence,
-                                   self.factions.hostile, sc.control.contest_ratio)
+                                   self.factions.hostile, sc.control.contest_ratio, self._forbidden)
+        self._log_captures(new)
+        self.owner = new
+
+    def _log_captures(self, new: np.ndarray, how: str = "") -> None:
+        """Log a `captured` event for every place whose holder differs between the owner grid and `new`."""
         pc = self.world.place_cells
         for i in np.flatnonzero(new.flat[pc] != self.owner.flat[pc]):
             before, after = int(self.owner.flat[pc[i]]), int(new.flat[pc[i]])
-            self._log(kind="captured", faction=self.factions.ids[after], place=sc.places[i].name,
-                      detail=f"from {self.factions.ids[before] if before >= 0 else 'nobody'}")
+            detail = f"from {self.factions.ids[before] if before >= 0 else 'nobody'}" + (f" ({how})" if how else "")
+            self._log(kind="captured", faction=self.factions.ids[after] if after >= 0 else "",
+                      place=self.scenario.places[i].name, detail=detail)
+
+    def front_links(self, units: list[Unit] | None = None) -> list[np.ndarray | None]:
+        """Each faction's front links (flat masks; None where it has none): see sim.rules.front."""
+        link_km = self.scenario.control.front_link_km
+        n = len(self.factions)
+        if link_km <= 0:
+            return [None] * n
+        units = self.unit_list() if units is None else units
+        presence = self._spread(self._presence, weight_one=True).reshape(n, -1) > 0
+        hostile_present = control.hostile_sum(self.factions.hostile, presence.astype(np.float32)) > 0
+        pc = self.world.place_cells
+        held_places = self.owner.flat[pc]
+        out: list[np.ndarray | None] = []
+        for fi in range(n):
+            cells = np.concatenate([np.array([u.cell for u in units if u.faction == fi], dtype=np.int64),
+                                    pc[(held_places == fi) & self.world.region.flat[pc]]])
+            mask = front.link_mask(cells, self.world.shape, self.world.grid.cell_km, link_km, hostile_present[fi])
+            out.append(mask if mask.any() else None)
+        return out
+
+    def _enclose(self) -> None:
+        """Once a day: ground cut off from its holder's sources and garrisons falls after `pocket_days`."""
+        f, w = self.factions, self.world
+        n = len(f)
+        units = self.unit_list()
+        links = self.front_links(units)
+        friendly, hostile = f.friendly, f.hostile
+        flat_owner = self.owner.ravel()
+        anchors = []
+        for fi in range(n):
+            parts = [src[friendly[fi][flat_owner[src]] & (flat_owner[src] >= 0)]
+                     for g, src in enumerate(self._source_cells) if friendly[fi, g] and len(src)]
+            parts += [self._presence.cells([u.cell]) for u in units if friendly[fi, u.faction]]
+            anchors.append(np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64))
+        cut = enclosure.cut_off(self.owner, w.region, friendly, hostile, anchors, links, self._has_sources)
+        self.cut_days = np.where(cut, self.cut_days + 1, 0).astype(np.int16)
+        if not cut.any():
+            return
+        delay = np.array([d["pocket_days"] for d in f.doctrine] + [np.inf])
+        falling = cut & (self.cut_days >= delay[self.owner.astype(np.int64)])
+        if not falling.any():
+            return
+        new = enclosure.heirs(self.owner, w.region, falling, hostile, links, self._forbidden)
+        self._log_captures(new, "pocket collapsed")
+        self.cut_days[new != self.owner] = 0
         self.owner = new
 
     # ----------------------------------------------------------------- records
@@ -377,7 +566,8 @@ class ConflictModel(mesa.Model):
         self.snapshot_dates.append(self.time)
 
     def curves(self) -> list[dict[str, Any]]:
-        """Tidy daily rows: date, day, faction, area_km2, gained_km2, strength, units, places_held."""
+        """Tidy daily rows: date, day, faction, area_km2, gained_km2, locality_km2, locality_gained_km2, front_km,
+        strength, units, places_held (docs/scenario-format.md, "Outputs")."""
         rows = []
         for day_rows in self.datacollector.model_vars["factions"]:
             rows.extend(day_rows)
@@ -407,17 +597,24 @@ def _battle_groups(pairs: np.ndarray) -> list[list[int]]:
 
 
 def _faction_rows(model: ConflictModel) -> list[dict[str, Any]]:
-    """One row per faction for today: what the curves record."""
+    """One row per faction for today: what the curves record (see `ConflictModel.curves`)."""
+    w = model.world
     area = model.area_km2()
+    localities = model.locality_km2()
+    fronts = front.front_length_km(model.owner, w.region, model.factions.hostile, w.grid.cell_km)
     start = model.datacollector.model_vars["factions"][0] if model.datacollector.model_vars.get("factions") else None
     units = model.unit_list()
-    pc = model.world.place_cells
+    pc = w.place_cells
     rows = []
     for fi, fid in enumerate(model.factions.ids):
         a0 = start[fi]["area_km2"] if start else float(area[fi])
+        l0 = start[fi]["locality_km2"] if start else float(localities[fi])
         rows.append({
             "date": model.time.date().isoformat(), "day": (model.time - model.scenario.meta.start).days,
             "faction": fid, "area_km2": round(float(area[fi]), 3), "gained_km2": round(float(area[fi]) - a0, 3),
+            "locality_km2": round(float(localities[fi]), 3),
+            "locality_gained_km2": round(float(localities[fi]) - l0, 3),
+            "front_km": round(float(fronts[fi]), 3),
             "strength": round(sum(u.strength for u in units if u.faction == fi), 1),
             "units": sum(1 for u in units if u.faction == fi),
             "places_held": int((model.owner.flat[pc] == fi).sum()),

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import mesa
+
+if TYPE_CHECKING:
+    from sim.rules.orders import OrderState
 
 
 class Unit(mesa.Agent):
@@ -32,11 +37,18 @@ class Unit(mesa.Agent):
         self.in_supply = True
         self.engaged = False
         self.retreating = False
+        self.orders: OrderState | None = None  # its campaign plan, if a scenario order names it
+        self.holding = False  # an attacking unit told by its orders to hold where it stands today
 
     @property
     def attacking(self) -> bool:
-        """Whether the unit presses an attack this step (ordered to, not worn down, and supplied)."""
-        return self.posture == "attack" and not self.retreating and self.in_supply
+        """Whether the unit presses an attack this step (ordered to, not worn down, supplied, not holding)."""
+        return self.posture == "attack" and not self.retreating and self.in_supply and not self.holding
+
+    @property
+    def defending(self) -> bool:
+        """Whether the unit fires at whoever comes within range (a defensive posture, or holding by orders)."""
+        return (self.posture != "attack" or self.holding) and not self.retreating
 
     @property
     def ratio(self) -> float:

@@ -43,7 +43,8 @@ values = [0.3, 0.9]
 [outcome]
 faction = "west"
 """
-CURVE_COLUMNS = ["run_id", "date", "day", "faction", "area_km2", "gained_km2", "strength", "units", "places_held"]
+CURVE_COLUMNS = ["run_id", "date", "day", "faction", "area_km2", "gained_km2", "locality_km2", "locality_gained_km2",
+                 "front_km", "strength", "units", "places_held"]
 
 
 @pytest.fixture(scope="module")

@@ -163,7 +163,8 @@ def test_csv_export_and_browser_for_png(corridor: rundata.RunData) -> None:
     # the PNG itself is exported through the page in test_dashboard_browser.py (kaleido takes seconds)
     assert exports.browser_path() is not None
     csv = exports.curves_csv(corridor.curves)
-    assert csv.splitlines()[0] == "date,day,faction,area_km2,gained_km2,strength,units,places_held"
+    assert csv.splitlines()[0] == ("date,day,faction,area_km2,gained_km2,locality_km2,locality_gained_km2,front_km,"
+                                   "strength,units,places_held")
 
 
 def test_dashboard_command_defaults_to_localhost() -> None:

@@ -23,7 +23,8 @@ from sim.scenario.reader import Table
 
 TOP_KEYS = ("experiment", "overrides", "design", "parameters", "outcome", "calibration")
 DESIGN_KINDS = ("ensemble", "factorial", "lhs", "sobol", "saltelli", "morris")
-MEASURES = ("gained_km2", "area_km2", "strength", "units", "places_held")
+MEASURES = ("gained_km2", "area_km2", "locality_km2", "locality_gained_km2", "front_km", "strength", "units",
+            "places_held")
 ABC_METHODS = ("rejection", "smc")
 
 

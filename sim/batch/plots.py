@@ -16,6 +16,9 @@ from plotly.colors import DEFAULT_PLOTLY_COLORS
 from plotly.subplots import make_subplots
 
 MEASURE_LABELS = {"gained_km2": "territory gained (km²)", "area_km2": "territory held (km²)",
+                  "locality_km2": "territory held, counted by localities (km²)",
+                  "locality_gained_km2": "territory gained, counted by localities (km²)",
+                  "front_km": "front line (km)",
                   "strength": "strength", "units": "units", "places_held": "places held"}
 
 

@@ -26,7 +26,8 @@ import pandas as pd
 
 from sim.batch.design import RunSpec
 
-CURVE_COLUMNS = ["date", "day", "faction", "area_km2", "gained_km2", "strength", "units", "places_held"]
+CURVE_COLUMNS = ["date", "day", "faction", "area_km2", "gained_km2", "locality_km2", "locality_gained_km2",
+                 "front_km", "strength", "units", "places_held"]
 
 
 @dataclass(frozen=True)

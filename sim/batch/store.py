@@ -8,7 +8,7 @@ Layout (read concurrently by other tools, e.g. the dashboard; keep it stable):
                                       error, wall_seconds; written last, so its presence means "done"
     DIR/curves/part-<run_id:06d>.parquet
                                       one per successful run: run_id, date, day, faction, area_km2, gained_km2,
-                                      strength, units, places_held
+                                      locality_km2, locality_gained_km2, front_km, strength, units, places_held
     DIR/runs.parquet                  the runs table (one column per parameter, named by its dotted key),
                                       rewritten at the end of a batch and by `badia summarize`
 
@@ -33,8 +33,9 @@ from sim.io.atomic import write_text, write_with
 
 CURVES_SCHEMA = pa.schema([
     ("run_id", pa.int64()), ("date", pa.string()), ("day", pa.int64()), ("faction", pa.string()),
-    ("area_km2", pa.float64()), ("gained_km2", pa.float64()), ("strength", pa.float64()), ("units", pa.int64()),
-    ("places_held", pa.int64()),
+    ("area_km2", pa.float64()), ("gained_km2", pa.float64()), ("locality_km2", pa.float64()),
+    ("locality_gained_km2", pa.float64()), ("front_km", pa.float64()), ("strength", pa.float64()),
+    ("units", pa.int64()), ("places_held", pa.int64()),
 ])
 RUN_FIELDS = ["run_id", "point", "replicate", "seed", "status", "error", "wall_seconds"]
 # Manifest keys that must match for a directory to be resumed by an experiment.

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 BAND_QUANTILES = {"p05": 0.05, "p25": 0.25, "median": 0.5, "p75": 0.75, "p95": 0.95}
-BAND_MEASURES = ("area_km2", "gained_km2", "strength", "units", "places_held")
+BAND_MEASURES = ("area_km2", "gained_km2", "locality_km2", "locality_gained_km2", "front_km", "strength", "units",
+                 "places_held")
 CLAIM_SCORE_COLUMNS = ["date", "faction", "measure", "claimed", "low", "high", "source", "runs", "median",
                        "p05", "p95", "share_in_range", "percentile_of_claim", "crps", "crps_range"]
 

@@ -24,6 +24,7 @@ class Engagement:
     fire: np.ndarray  # (n,) fire coefficient per day of each unit (rate x firepower x air support)
     linear: np.ndarray  # (n,) bool: unit fires under the linear law
     defence: np.ndarray  # (n,) divisor of losses taken
+    across: np.ndarray | None = None  # (n, n) factor on j's fire at i (a barrier between them); None: all 1
 
 
 def engaged_pairs(x: np.ndarray, y: np.ndarray, faction: np.ndarray, hostile: np.ndarray, attacking: np.ndarray,
@@ -55,6 +56,8 @@ def loss_rates(strength: np.ndarray, eng: Engagement, scratch: tuple[np.ndarray,
     total = targeted.sum(axis=1, keepdims=True)
     share = np.divide(targeted, total, out=targeted, where=total > 0)  # share[j, i], in place
     share[(total <= 0)[:, 0]] = 0.0
+    if eng.across is not None:  # fire across a barrier is weakened after it is shared out, not redirected
+        share *= eng.across
     per_shooter = eng.fire * s  # square law: fire proportional to the shooter's strength
     square = np.multiply(share, (per_shooter * ~eng.linear)[:, None], out=weighted).sum(axis=0)
     linear = np.multiply(share, (per_shooter * eng.linear)[:, None], out=weighted).sum(axis=0) * s

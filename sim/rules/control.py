@@ -4,10 +4,13 @@ Rules:
 - A unit projects its strength over the cells within `zoc_km` (its zone of control).
 - A faction takes a cell held by a hostile faction (or nobody) when its influence there is at least
   `contest_ratio` times the influence of the factions hostile to it; otherwise the cell is contested
-  and keeps its owner. Far desert no unit reaches keeps its owner until someone comes.
+  and keeps its owner. Far desert no unit reaches keeps its owner until someone comes,
+  or until it is cut off.
 - Towns, bases and resources (place footprints) change hands only with presence: a unit of the faction
   within `presence_km` and no hostile unit within it.
+- A faction never takes the place of a place it keeps away from (a negative `value_for`: a political limit).
 - Every cell of the region has exactly one owner or none (-1); cells outside the region never have one.
+- Beyond zones of control, ground cut off from its holder passes by the enclosure rule (sim.rules.enclosure).
 """
 
 from __future__ import annotations
@@ -143,8 +146,11 @@ def takeable(owner: np.ndarray, hostile: np.ndarray) -> np.ndarray:
 
 
 def update_owner(owner: np.ndarray, region: np.ndarray, footprint_mask: np.ndarray, influence: np.ndarray,
-                 presence: np.ndarray, hostile: np.ndarray, contest_ratio: float) -> np.ndarray:
+                 presence: np.ndarray, hostile: np.ndarray, contest_ratio: float,
+                 forbidden: np.ndarray | None = None) -> np.ndarray:
     """New owner grid after one step of zones of control and presence (see module docstring).
+
+    `forbidden` ((F, H*W) bool, optional) marks cells a faction may not take: places it keeps away from.
 
     Only cells inside some unit's zone of control can change hands, so the rule is evaluated on those
     cells alone: the work grows with the forces' footprint, not with the map.
@@ -162,6 +168,8 @@ def update_owner(owner: np.ndarray, region: np.ndarray, footprint_mask: np.ndarr
     enemy = hostile_sum(hostile, inf)
     enemy_present = hostile_sum(hostile, pres.astype(np.float32)) > 0
     can_take = takeable(cur, hostile) & region.ravel()[active]
+    if forbidden is not None:
+        can_take &= ~forbidden[:, active]
     by_zoc = (inf > 0) & (inf >= contest_ratio * enemy) & ~foot
     by_presence = pres & ~enemy_present & foot
     wins = can_take & (by_zoc | by_presence)

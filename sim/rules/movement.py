@@ -97,6 +97,52 @@ def plan_routes(graph: GridGraph, cost: np.ndarray, unit_cells: Sequence[int], u
     return routes
 
 
+def route_to(cost: np.ndarray, start: int, targets: np.ndarray, margin_cells: int = 15) -> list[int]:
+    """The cheapest route (map cells) from `start` to the nearest of `targets`, searched in a window.
+
+    For a unit under orders. The search runs from the targets (edge weights are symmetric, so the flow
+    field's pointers lead from any cell to its nearest target) on the window spanning the start and the
+    targets within 1.5x the nearest one's straight-line distance, widened by `margin_cells` or half the span,
+    whichever is more: a few thousand cells instead of the whole map. If the targets cannot be reached in
+    the window, the whole map is searched. Returns [start] if they cannot be reached at all.
+    """
+    height, width = cost.shape
+    targets = np.asarray(targets, dtype=np.int64)
+    if len(targets) == 0:
+        return [int(start)]
+    r0, c0 = divmod(int(start), width)
+    tr, tc = np.divmod(targets, width)
+    d2 = (tr - r0) ** 2 + (tc - c0) ** 2
+    near = d2 <= 2.25 * d2.min() + 8
+    tr, tc, targets = tr[near], tc[near], targets[near]
+    span = max(int(np.abs(tr - r0).max()), int(np.abs(tc - c0).max()))
+    pad = max(margin_cells, span // 2)
+    rows = slice(max(0, min(r0, int(tr.min())) - pad), min(height, max(r0, int(tr.max())) + pad + 1))
+    cols = slice(max(0, min(c0, int(tc.min())) - pad), min(width, max(c0, int(tc.max())) + pad + 1))
+    route = _route_in(cost, rows, cols, r0, c0, tr, tc)
+    if route is None and (rows.stop - rows.start < height or cols.stop - cols.start < width):
+        route = _route_in(cost, slice(0, height), slice(0, width), r0, c0, tr, tc)
+    return route if route is not None else [int(start)]
+
+
+def _route_in(cost: np.ndarray, rows: slice, cols: slice, r0: int, c0: int, tr: np.ndarray,
+              tc: np.ndarray) -> list[int] | None:
+    """Route from (r0, c0) to the nearest target cell, searching only the window `rows` x `cols`."""
+    width = cost.shape[1]
+    local = cost[rows, cols]
+    h, w = local.shape
+    inside = (tr >= rows.start) & (tr < rows.stop) & (tc >= cols.start) & (tc < cols.stop)
+    if not inside.any():
+        return None
+    sources = (tr[inside] - rows.start) * w + (tc[inside] - cols.start)
+    field = GridGraph(h, w).search(local, sources)
+    start = (r0 - rows.start) * w + (c0 - cols.start)
+    if not np.isfinite(field.cost.flat[start]):
+        return None
+    lr, lc = np.divmod(np.asarray(follow(field.next_cell, start), dtype=np.int64), w)
+    return ((lr + rows.start) * width + lc + cols.start).tolist()
+
+
 def backtrack(pred: np.ndarray, start: int, goal: int) -> list[int]:
     """The cells from `start` to `goal` along a predecessor tree rooted at `start`."""
     route = [goal]

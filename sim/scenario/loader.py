@@ -6,6 +6,7 @@ was found. The result is a `Scenario` of frozen dataclasses; nothing downstream 
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import tomllib
@@ -36,7 +37,7 @@ KIND_VALUE = {"city": 10, "town": 5, "village": 2, "base": 6, "airbase": 6, "oil
 KIND_RADIUS = {"city": 4.0, "town": 2.0}
 
 TOP_KEYS = ("scenario", "map", "terrain", "places", "roads", "zones", "factions", "units", "mobility",
-            "control", "combat", "supply", "air_power", "events")
+            "control", "combat", "supply", "air_power", "events", "orders", "barriers")
 
 
 def read_toml(path: Path) -> dict:
@@ -72,7 +73,8 @@ def parse_scenario(raw: dict, source: str, base_dir: Path, sha256: str = "") -> 
     top = Table(raw, source, "", TOP_KEYS)
     meta = _meta(top.sub("scenario", ("name", "title", "description", "start", "end", "step_hours", "seed",
                                       "claims"), required=True), base_dir)
-    mapspec = _map(top.sub("map", ("bbox", "cell_km", "base_terrain", "region", "context"), required=True),
+    mapspec = _map(top.sub("map", ("bbox", "cell_km", "base_terrain", "region", "context", "localities"),
+                           required=True),
                    base_dir)
     places = _places(top, mapspec)
     names = {p.name: p for p in places}
@@ -88,10 +90,13 @@ def parse_scenario(raw: dict, source: str, base_dir: Path, sha256: str = "") -> 
     mobility = _mobility(top.sub("mobility"))
     factions = _factions(top, names)
     fids = [f.id for f in factions]
-    for p in places:
+    for i, p in enumerate(places):
         if p.holder is not None and p.holder not in fids:
-            i = places.index(p)
             raise ScenarioError(source, f"places[{i}].holder", "a faction id", p.holder, did_you_mean(p.holder, fids))
+        for f in p.value_for:
+            if f not in fids:
+                raise ScenarioError(source, f"places[{i}].value_for.{f}", "a faction id", f,
+                                    did_you_mean(f, fids) or f"Factions: {', '.join(fids)}.")
     units = tuple(_unit(Table(d, source, key, ("name", "faction", "at", "strength", "mobility", "posture", "fire",
                                                "firepower", "speed")), resolve, fids, mobility)
                   for key, d in top.tables("units"))
@@ -105,16 +110,23 @@ def parse_scenario(raw: dict, source: str, base_dir: Path, sha256: str = "") -> 
     _unique(source, "air_power", [a.name for a in air])
     events = tuple(sorted((_event(Table(d, source, key, None), resolve, fids, zone_names, mobility)
                            for key, d in top.tables("events")), key=lambda e: e.date))
+    barriers = tuple(_barrier(Table(d, source, key, ("name", "through", "crossing_hours", "combat", "crossings",
+                                                     "bridges_at_roads")), resolve)
+                     for key, d in top.tables("barriers"))
+    _unique(source, "barriers", [b.name for b in barriers])
+    orders = _orders(top, resolve, fids, units, events, meta)
     scenario = s.Scenario(
         meta=meta, map=mapspec, terrain=terrain, places=places, roads=roads, zones=zones,
         factions=factions, units=units, mobility=s.frozen_map(mobility),
-        control=_control(top.sub("control", ("zoc_km", "presence_km", "contest_ratio", "fill_initial"))),
+        control=_control(top.sub("control", ("zoc_km", "presence_km", "contest_ratio", "fill_initial",
+                                             "front_link_km"))),
         combat=_combat(top.sub("combat", ("range_km", "aimed_rate", "dispersed_rate", "stochastic",
                                           "dissolve_below", "substep_hours", "terrain_defence",
                                           "posture_defence"))),
         supply=_supply(top.sub("supply", ("range_hours", "mobility", "attrition_per_day", "replenish_per_day")),
                        mobility),
-        air_power=air, events=events, source=source, sha256=sha256, resolved=s.frozen_map(raw),
+        air_power=air, events=events, orders=orders, barriers=barriers, source=source, sha256=sha256,
+        resolved=s.frozen_map(raw),
     )
     _check_inside(scenario)
     return scenario
@@ -224,21 +236,55 @@ def _map(t: Table, base_dir: Path) -> s.MapSpec:
             if name not in feats:
                 raise ct.fail("features", "names of features in the file", name, did_you_mean(name, feats))
             context.append((name, feats[name]))
+    localities = _localities(t, base_dir) if t.has("localities") else ()
     return s.MapSpec(bbox=tuple(b), cell_km=cell, base_terrain=base, region=region,
-                     region_name=region_name, context=tuple(context))
+                     region_name=region_name, context=tuple(context), localities=localities)
+
+
+def _localities(t: Table, base_dir: Path) -> tuple[s.Locality, ...]:
+    """Extra localities for locality-based counting: a CSV with name, lon and lat columns."""
+    ref = t.sub("localities", ("file",))
+    file = ref.string("file")
+    path = (base_dir / file).resolve()
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+    except FileNotFoundError:
+        raise ref.fail("file", "an existing CSV file (relative to the scenario file)", str(path)) from None
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ref.fail("file", "a readable UTF-8 CSV file with name, lon and lat columns", str(path), str(exc)) from None
+    out = []
+    for i, r in enumerate(rows, start=2):
+        key = f"{ref.key('file')} ({path.name}, line {i})"
+        if not {"name", "lon", "lat"} <= set(r):
+            raise ScenarioError(t.source, key, "columns name, lon and lat", sorted(k for k in r if k))
+        lon = check_number(_float_or(r["lon"]), t.source, f"{key}.lon", -180, 180)
+        lat = check_number(_float_or(r["lat"]), t.source, f"{key}.lat", -90, 90)
+        out.append(s.Locality(name=str(r["name"]), lon=lon, lat=lat))
+    return tuple(out)
+
+
+def _float_or(text: Any) -> Any:
+    """A CSV cell as a float if it reads as one, else unchanged (so the error shows what was found)."""
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return text
 
 
 def _places(top: Table, mapspec: s.MapSpec) -> tuple[s.Place, ...]:
     out = []
     for key, d in top.tables("places"):
         t = Table(d, top.source, key, ("name", "lon", "lat", "kind", "value", "holder", "estimated",
-                                       "radius_km", "note"))
+                                       "radius_km", "note", "value_for"))
         kind = t.string("kind", choices=s.PLACE_KINDS)
+        vf = t.sub("value_for")
+        value_for = {k: vf.number(k) for k in vf.data}  # faction ids are checked once factions are read
         out.append(s.Place(
             name=t.string("name"), lon=t.number("lon", lo=-180, hi=180), lat=t.number("lat", lo=-90, hi=90),
             kind=kind, value=t.number("value", KIND_VALUE[kind], lo=0), holder=t.string("holder", None),
             estimated=t.boolean("estimated", False), radius_km=t.number("radius_km", KIND_RADIUS.get(kind, 0.0), lo=0),
-            note=t.string("note", "")))
+            note=t.string("note", ""), value_for=s.frozen_map(value_for)))
     _unique(top.source, "places", [p.name for p in out])
     return tuple(out)
 
@@ -254,6 +300,100 @@ def _road(t: Table, resolve: _Resolver) -> s.Road:
         raise t.fail("through", "a list of at least 2 place names or [lon, lat] points", through)
     pts = tuple(resolve.point(v, f"{t.key('through')}[{i}]")[0] for i, v in enumerate(through))
     return s.Road(name=t.string("name"), road_class=t.string("class", choices=s.ROAD_CLASSES), points=pts)
+
+
+def _barrier(t: Table, resolve: _Resolver) -> s.Barrier:
+    through = t.raw("through")
+    if not isinstance(through, list) or len(through) < 2:
+        raise t.fail("through", "a list of at least 2 place names or [lon, lat] points", through)
+    pts = tuple(resolve.point(v, f"{t.key('through')}[{i}]")[0] for i, v in enumerate(through))
+    crossings = t.raw("crossings", [])
+    if not isinstance(crossings, list):
+        raise t.fail("crossings", "a list of place names or [lon, lat] points", crossings)
+    cross = tuple(resolve.point(v, f"{t.key('crossings')}[{i}]")[0] for i, v in enumerate(crossings))
+    return s.Barrier(name=t.string("name"), points=pts, crossing_hours=t.number("crossing_hours", 24.0, lo=0),
+                     combat=t.number("combat", 0.0, lo=0, hi=1), crossings=cross,
+                     bridges_at_roads=t.boolean("bridges_at_roads", True))
+
+
+ORDER_KEYS = ("name", "faction", "units", "then", "source", "objectives")
+OBJECTIVE_KEYS = ("place", "at", "line", "polygon", "circle", "from", "after", "until", "pause_days", "label")
+
+
+def _orders(top: Table, resolve: _Resolver, fids: list[str], units: tuple[s.UnitSpec, ...],
+            events: tuple[s.Event, ...], meta: s.Meta) -> tuple[s.Order, ...]:
+    """Campaign plans; every unit they name exists (in [[units]] or a reinforce event) and is ordered once."""
+    unit_faction = {u.name: u.faction for u in units}
+    for e in events:
+        if e.kind == "reinforce":
+            unit_faction.setdefault(e.unit_name or f"{e.faction} reinforcement {e.date:%Y-%m-%d}", e.faction)
+    out: list[s.Order] = []
+    named: dict[str, str] = {}
+    faction_wide: dict[str, str] = {}
+    for key, d in top.tables("orders"):
+        t = Table(d, top.source, key, ORDER_KEYS)
+        faction = _faction_ref(t, "faction", fids)
+        name = t.string("name", key)
+        members = t.strings("units", [])
+        for i, u in enumerate(members):
+            if u not in unit_faction:
+                raise t.fail(f"units[{i}]", "the name of a unit (in [[units]] or a reinforce event)", u,
+                             did_you_mean(u, unit_faction))
+            if unit_faction[u] != faction:
+                raise t.fail(f"units[{i}]", f"a unit of faction '{faction}'", u, f"It belongs to '{unit_faction[u]}'.")
+            if u in named:
+                raise t.fail(f"units[{i}]", "a unit named by one order only", u, f"Order '{named[u]}' names it too.")
+            named[u] = name
+        if not members:
+            if faction in faction_wide:
+                raise t.fail("units", "the units it applies to (a faction has one faction-wide order at most)",
+                             None, f"Order '{faction_wide[faction]}' already applies to all of '{faction}'.")
+            faction_wide[faction] = name
+        objectives = tuple(_objective(Table(o, top.source, k, OBJECTIVE_KEYS), resolve, meta)
+                           for k, o in t.tables("objectives"))
+        if not objectives:
+            raise t.fail("objectives", "at least one [[orders.objectives]] table", None)
+        out.append(s.Order(name=name, faction=faction, units=members, objectives=objectives,
+                           then=t.string("then", "hold", choices=s.ORDER_THEN), source=t.string("source", "")))
+    _unique(top.source, "orders", [o.name for o in out])
+    return tuple(out)
+
+
+def _objective(t: Table, resolve: _Resolver, meta: s.Meta) -> s.Objective:
+    given = [k for k in ("place", "at", "line", "polygon", "circle") if t.has(k)]
+    if len(given) != 1:
+        raise t.fail("place", "exactly one of 'place', 'at', 'line', 'polygon' or 'circle'",
+                     given or None, "Say what the objective is: a place to take, a point or line to reach, "
+                                    "or an area to clear.")
+    common = {"start": t.when("from", None), "until": t.when("until", None),
+              "pause_days": t.number("pause_days", 0.0, lo=0), "label": t.string("label", "")}
+    after = t.strings("after", [])
+    for i, name in enumerate(after):
+        if name not in resolve.places:
+            raise t.fail(f"after[{i}]", "a place name declared under [[places]]", name,
+                         did_you_mean(name, resolve.places))
+    common["after"] = after
+    for key in ("start", "until"):
+        when = common[key]
+        if when is not None and when < meta.start:
+            raise t.fail("from" if key == "start" else key, f"a date on or after the scenario's start "
+                         f"({meta.start:%Y-%m-%d})", f"{when:%Y-%m-%d}")
+    kind = given[0]
+    if kind == "place":
+        name = t.string("place")
+        if name not in resolve.places:
+            raise t.fail("place", "a place name declared under [[places]]", name, did_you_mean(name, resolve.places))
+        return s.Objective(kind="place", place=name, **common)
+    if kind == "at":
+        point, _ = resolve.point(t.raw("at"), t.key("at"))
+        return s.Objective(kind="point", point=point, **common)
+    if kind == "line":
+        pts = t.raw("line")
+        if not isinstance(pts, list) or len(pts) < 2:
+            raise t.fail("line", "a list of at least 2 place names or [lon, lat] points", pts)
+        line = tuple(resolve.point(v, f"{t.key('line')}[{i}]")[0] for i, v in enumerate(pts))
+        return s.Objective(kind="line", line=line, **common)
+    return s.Objective(kind="area", area=resolve.shape(t), **common)
 
 
 def _zone(t: Table, resolve: _Resolver) -> s.Zone:
@@ -277,7 +417,7 @@ def _mobility(t: Table) -> dict[str, dict[str, float]]:
 DOCTRINE_BOUNDS: dict[str, tuple[float, float | None, bool]] = {
     "aggression": (0, 1, False), "retreat_threshold": (0, 1, False), "caution": (0, None, False),
     "value_hours": (0, None, False), "territory_value": (0, None, False), "horizon_hours": (0, None, True),
-    "zone_respect": (0, 1, False), "strength_scale": (0, None, True),
+    "zone_respect": (0, 1, False), "strength_scale": (0, None, True), "pocket_days": (0, None, False),
 }
 
 
@@ -431,7 +571,8 @@ def _control(t: Table) -> s.ControlParams:
     return s.ControlParams(zoc_km=t.number("zoc_km", d.zoc_km, lo=0, lo_open=True),
                            presence_km=t.number("presence_km", d.presence_km, lo=0),
                            contest_ratio=t.number("contest_ratio", d.contest_ratio, lo=1),
-                           fill_initial=t.boolean("fill_initial", d.fill_initial))
+                           fill_initial=t.boolean("fill_initial", d.fill_initial),
+                           front_link_km=t.number("front_link_km", d.front_link_km, lo=0))
 
 
 def _multipliers(t: Table, key: str, keys: tuple[str, ...], default: Mapping[str, float]) -> Any:
@@ -480,5 +621,11 @@ def _check_inside(sc: s.Scenario) -> None:
     for i, e in enumerate(sc.events):
         if e.at is not None and not inside(*e.at):
             raise ScenarioError(sc.source, f"events[{i}].at", f"a position inside {box}", list(e.at))
+    for i, o in enumerate(sc.orders):
+        for k, obj in enumerate(o.objectives):
+            for pt in ((obj.point,) if obj.point else ()) + obj.line:
+                if not inside(*pt):
+                    raise ScenarioError(sc.source, f"orders[{i}].objectives[{k}] ({o.name})",
+                                        f"points inside {box}", list(pt))
 
 

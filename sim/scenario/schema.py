@@ -24,6 +24,8 @@ POSTURES: tuple[str, ...] = ("attack", "defend", "hold")
 FIRE_TYPES: tuple[str, ...] = ("aimed", "dispersed")
 AIR_RULES: tuple[str, ...] = ("zone_denial", "close_support")
 EVENT_KINDS: tuple[str, ...] = ("strike", "reinforce", "zone", "relation", "doctrine")
+OBJECTIVE_KINDS: tuple[str, ...] = ("place", "point", "line", "area")
+ORDER_THEN: tuple[str, ...] = ("hold", "free")
 RELATIONS: tuple[str, ...] = ("hostile", "allied", "neutral")
 
 
@@ -63,6 +65,15 @@ class Shape:
 
 
 @dataclass(frozen=True)
+class Locality:
+    """A settlement or post used only to count territory by localities (it is no objective and has no footprint)."""
+
+    name: str
+    lon: float
+    lat: float
+
+
+@dataclass(frozen=True)
 class MapSpec:
     bbox: tuple[float, float, float, float]
     cell_km: float
@@ -70,6 +81,7 @@ class MapSpec:
     region: Any | None  # shapely geometry in lon/lat, or None for "the whole box"
     region_name: str
     context: tuple[tuple[str, Any], ...]  # (name, shapely geometry) drawn for orientation only
+    localities: tuple[Locality, ...] = ()  # extra localities for locality-based counting (besides the places)
 
 
 @dataclass(frozen=True)
@@ -90,10 +102,17 @@ class Place:
     estimated: bool
     radius_km: float
     note: str = ""
+    # What the place is worth to particular factions, overriding `value` for them; a negative value means
+    # the faction keeps away from it (never its objective, never taken by it): a political limit.
+    value_for: MappingProxyType = field(default_factory=frozen_map)
 
     @property
     def is_resource(self) -> bool:
         return self.kind in RESOURCE_KINDS
+
+    def value_to(self, faction: str) -> float:
+        """The place's value to one faction."""
+        return float(self.value_for.get(faction, self.value))
 
 
 @dataclass(frozen=True)
@@ -101,6 +120,60 @@ class Road:
     name: str
     road_class: str
     points: tuple[LonLat, ...]
+
+
+@dataclass(frozen=True)
+class Barrier:
+    """A line that slows movement and blocks or weakens fire across it (a river, a canal, a ridge).
+
+    Crossing a cell of it costs `crossing_hours` more, except at crossings: where a road crosses it (a bridge
+    or a ford) and at the listed `crossings`. Fire between units on either side, along a line that crosses it
+    away from a crossing, is multiplied by `combat` (0: no fire across it).
+    """
+
+    name: str
+    points: tuple[LonLat, ...]
+    crossing_hours: float = 24.0
+    combat: float = 0.0
+    crossings: tuple[LonLat, ...] = ()
+    bridges_at_roads: bool = True
+
+
+@dataclass(frozen=True)
+class Objective:
+    """One step of an order: take a place, reach a point or a line, or clear an area.
+
+    It starts no earlier than `start` (TOML `from`) and not before every place in `after` is held by the
+    faction or an ally. Once achieved, the units stay `pause_days`, and until `until`, before the next step.
+    """
+
+    kind: str  # one of OBJECTIVE_KINDS
+    place: str | None = None
+    point: LonLat | None = None
+    line: tuple[LonLat, ...] = ()
+    area: Shape | None = None
+    start: datetime | None = None
+    after: tuple[str, ...] = ()
+    until: datetime | None = None
+    pause_days: float = 0.0
+    label: str = ""
+
+    @property
+    def title(self) -> str:
+        """A short name for logs: the label, or the place, or the kind."""
+        return self.label or self.place or self.kind
+
+
+@dataclass(frozen=True)
+class Order:
+    """A campaign plan: ordered objectives for some units of a faction (or all of them without orders)."""
+
+    name: str
+    faction: str
+    units: tuple[str, ...]  # empty: every unit of the faction that no other order names
+    objectives: tuple[Objective, ...]
+    then: str = "hold"  # after the last objective: "hold" where they are, or "free" (choose as without orders)
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -120,6 +193,7 @@ class Doctrine:
     horizon_hours: float = 120.0
     zone_respect: float = 0.0
     strength_scale: float = 1.0
+    pocket_days: float = 7.0  # days ground cut off from the faction's sources, with no garrison, holds out
 
 
 @dataclass(frozen=True)
@@ -155,6 +229,7 @@ class ControlParams:
     presence_km: float = 3.0
     contest_ratio: float = 2.0
     fill_initial: bool = True
+    front_link_km: float = 0.0  # positions of a faction this close hold the line between them (0: no links)
 
 
 @dataclass(frozen=True)
@@ -241,6 +316,8 @@ class Scenario:
     supply: SupplyParams
     air_power: tuple[AirRule, ...]
     events: tuple[Event, ...]
+    orders: tuple[Order, ...] = ()
+    barriers: tuple[Barrier, ...] = ()
     source: str = "<memory>"
     sha256: str = ""
     resolved: MappingProxyType = field(default_factory=frozen_map)  # the raw table after overrides

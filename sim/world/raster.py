@@ -115,3 +115,41 @@ def line_cells(grid: GridGeometry, points_lonlat: tuple[tuple[float, float], ...
     sx = np.append(x[idx] + (x[idx + 1] - x[idx]) * frac, x[-1])
     sy = np.append(y[idx] + (y[idx + 1] - y[idx]) * frac, y[-1])
     return grid.cell_of_xy(sx, sy)
+
+
+def segment_cells(r0: np.ndarray, c0: np.ndarray, r1: np.ndarray, c1: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cells of straight segments between pairs of cells, 4-connected: (segment index, rows, cols).
+
+    No 8-neighbour step can cross a segment without entering one of its cells (a 4-connected line
+    separates 8-connected paths). Each
+    segment is sampled at twice its length in cells; where two samples differ in both row and column the
+    corner cell (row of the first, column of the second) is added.
+    """
+    r0, c0, r1, c1 = (np.asarray(a, dtype=np.int64) for a in (r0, c0, r1, c1))
+    n = len(r0)
+    if n == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    steps = 2 * np.maximum(np.abs(r1 - r0), np.abs(c1 - c0)) + 1
+    seg = np.repeat(np.arange(n), steps)
+    start = np.repeat(np.cumsum(steps) - steps, steps)
+    t = (np.arange(len(seg)) - start) / np.maximum(steps[seg] - 1, 1)
+    rows = np.rint(r0[seg] + (r1 - r0)[seg] * t).astype(np.int64)
+    cols = np.rint(c0[seg] + (c1 - c0)[seg] * t).astype(np.int64)
+    same = np.r_[False, seg[1:] == seg[:-1]]
+    corner = same & (rows != np.r_[rows[:1], rows[:-1]]) & (cols != np.r_[cols[:1], cols[:-1]])
+    k = np.flatnonzero(corner)
+    seg = np.concatenate([seg, seg[k]])
+    rows, cols = np.concatenate([rows, rows[k - 1]]), np.concatenate([cols, cols[k]])
+    return seg, rows, cols
+
+
+def polyline_cells_4(grid: GridGeometry, points_lonlat: tuple[tuple[float, float], ...]) -> np.ndarray:
+    """Flat cells of a polyline as a 4-connected chain (no 8-neighbour step can cross it without entering it)."""
+    lon = np.array([p[0] for p in points_lonlat])
+    lat = np.array([p[1] for p in points_lonlat])
+    r, c = grid.cell_of(lon, lat)
+    r, c = np.asarray(r, dtype=np.int64), np.asarray(c, dtype=np.int64)
+    _, rows, cols = segment_cells(r[:-1], c[:-1], r[1:], c[1:])
+    return np.unique(rows * grid.width + cols)

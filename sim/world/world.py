@@ -12,11 +12,13 @@ import json
 from dataclasses import dataclass, field
 
 import numpy as np
-from shapely.geometry import box
+import shapely
+from shapely.geometry import LineString, box
 
 from sim.scenario.schema import ROAD_CLASSES, TERRAIN_CLASSES, Place, Scenario, Shape
 from sim.world.graph import GridGraph
-from sim.world.raster import GridGeometry, disk_mask, line_cells, polygon_mask, ring_mask
+from sim.world.localities import locality_areas, nearest_locality
+from sim.world.raster import GridGeometry, disk_mask, line_cells, polygon_mask, polyline_cells_4, ring_mask
 
 NO_ROAD = 0  # road layer: 0 none, then 1 + index in ROAD_CLASSES (track, road, highway)
 
@@ -36,6 +38,15 @@ class World:
     places: tuple[Place, ...]
     zones: dict[str, np.ndarray]  # zone name -> bool mask
     graph: GridGraph = field(repr=False)
+    # Locality-based counting (sim.world.localities): the places inside the region, then the map's extra
+    # localities inside it; each region cell belongs to its nearest locality.
+    locality_names: tuple[str, ...] = ()
+    locality_cells: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64), repr=False)
+    locality_of: np.ndarray | None = field(default=None, repr=False)
+    locality_area_km2: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    # Barriers (rivers): fire across a barrier cell is multiplied by its factor (1 where there is none);
+    # their crossing time is already in `cell_hours`.
+    barrier_combat: np.ndarray | None = field(default=None, repr=False)
     # Searches that depend on the map alone, kept for the next run on the same world (a batch reuses
     # worlds): supply areas by (source cells, mobility, range). See sim.rules.supply.SupplyArea.
     search_cache: dict = field(default_factory=dict, repr=False)
@@ -63,7 +74,7 @@ def shape_mask(grid: GridGeometry, shape: Shape) -> np.ndarray:
     return ring_mask(grid, shape.polygon)
 
 
-WORLD_SECTIONS = ("map", "terrain", "places", "roads", "zones", "mobility")
+WORLD_SECTIONS = ("map", "terrain", "places", "roads", "zones", "mobility", "barriers")
 
 
 def world_key(sc: Scenario) -> str:
@@ -106,11 +117,70 @@ def build_world(sc: Scenario, cell_km: float | None = None) -> World:
     for i, cell in enumerate(place_cells):
         footprint.flat[cell] = i  # a place always owns its own cell
 
-    cell_hours = {m: crossing_hours(grid.cell_km, terrain, road, speeds) for m, speeds in sc.mobility.items()}
+    barrier_hours, barrier_combat = rasterise_barriers(sc, grid)
+    cell_hours = {m: crossing_hours(grid.cell_km, terrain, road, speeds) + barrier_hours
+                  for m, speeds in sc.mobility.items()}
     zones = {z.name: shape_mask(grid, z.shape) for z in sc.zones}
+    names, cells = _localities(sc, grid, region, place_cells)
+    nearest = nearest_locality(grid.shape, cells, region)
     return World(grid=grid, terrain=terrain, road=road, region=region, place_cells=place_cells,
                  footprint=footprint, value=value, cell_hours=cell_hours, places=sc.places, zones=zones,
-                 graph=GridGraph(*grid.shape))
+                 graph=GridGraph(*grid.shape), locality_names=names, locality_cells=cells, locality_of=nearest,
+                 locality_area_km2=locality_areas(nearest, len(cells), grid.cell_area_km2),
+                 barrier_combat=barrier_combat if sc.barriers else None)
+
+
+def rasterise_barriers(sc: Scenario, grid: GridGeometry) -> tuple[np.ndarray, np.ndarray]:
+    """Extra hours to cross each cell, and the fire factor across it, from the scenario's barriers.
+
+    A barrier is drawn as a 4-connected chain of cells, so no diagonal step slips through it. Its crossings
+    (the listed points, and where a road's line meets it when `bridges_at_roads`) open the barrier cells
+    within one cell of them.
+    """
+    hours = np.zeros(grid.shape)
+    combat = np.ones(grid.shape, dtype=np.float32)
+    for b in sc.barriers:
+        cells = polyline_cells_4(grid, b.points)
+        openings = list(b.crossings)
+        if b.bridges_at_roads:
+            line = LineString(b.points)
+            for r in sc.roads:
+                openings += _points_of(line.intersection(LineString(r.points)))
+        closed = np.ones(len(cells), dtype=bool)
+        if openings:
+            rr, cc = grid.cell_of(np.array([p[0] for p in openings]), np.array([p[1] for p in openings]))
+            br, bc = np.divmod(cells, grid.width)
+            near = (np.abs(br[:, None] - np.asarray(rr)[None, :]) <= 1) & (np.abs(bc[:, None] - np.asarray(cc)[None, :]) <= 1)
+            closed = ~near.any(axis=1)
+        shut = cells[closed]
+        hours.flat[shut] = np.maximum(hours.flat[shut], b.crossing_hours)
+        combat.flat[shut] = np.minimum(combat.flat[shut], b.combat)
+    return hours, combat
+
+
+def _points_of(geom: shapely.Geometry) -> list[tuple[float, float]]:
+    """The (lon, lat) points of an intersection (points, or the vertices of a shared stretch)."""
+    if geom.is_empty:
+        return []
+    return [tuple(xy) for xy in shapely.get_coordinates(geom).tolist()]
+
+
+def _localities(sc: Scenario, grid: GridGeometry, region: np.ndarray,
+                place_cells: np.ndarray) -> tuple[tuple[str, ...], np.ndarray]:
+    """Names and flat cells of the localities inside the region: the places, then the map's localities."""
+    inside = region.ravel()[place_cells]
+    names = [p.name for p, ok in zip(sc.places, inside, strict=True) if ok]
+    cells = [place_cells[inside]]
+    extra = sc.map.localities
+    if extra:
+        r, c = grid.cell_of(np.array([q.lon for q in extra]), np.array([q.lat for q in extra]))
+        flat = np.asarray(r, dtype=np.int64) * grid.width + np.asarray(c, dtype=np.int64)
+        lon0, lat0, lon1, lat1 = sc.map.bbox
+        in_box = np.array([lon0 <= q.lon <= lon1 and lat0 <= q.lat <= lat1 for q in extra])
+        ok = region.ravel()[flat] & in_box
+        names += [q.name for q, k in zip(extra, ok, strict=True) if k]
+        cells.append(flat[ok])
+    return tuple(names), np.concatenate(cells).astype(np.int64)
 
 
 def crossing_hours(cell_km: float, terrain: np.ndarray, road: np.ndarray, speeds: dict[str, float]) -> np.ndarray:

@@ -1,0 +1,95 @@
+"""Cut-off ground: pockets with no link to their holder's supply sources and no garrison fall.
+
+Rule, applied once a day:
+- A faction's *friendly ground* is the ground it or its allies hold, less the front links of the factions
+  hostile to it (`sim.rules.front`): those factions' lines bar it.
+- A connected piece of friendly ground (8-neighbour) is *anchored* if it holds a supply source of the
+  faction or an ally (held by either), or lies under a unit of the faction or an ally (its presence disk).
+  A garrison therefore keeps its pocket until the supply and combat rules dissolve it, and an enclave
+  supplied by air (a supply source inside it, such as an airbase) holds.
+- Ground of the faction in no anchored piece is *cut off*. Each cell counts the days it has been cut off
+  without a break; once the count reaches its holder's `pocket_days` (doctrine), the cell passes to the
+  nearest faction hostile to its holder, by the ground that faction holds or its front links. So a pocket
+  collapses, and desert enclosed between two prongs, or between a prong and a border, changes hands.
+- A faction with no supply sources is not subject to the rule: it is drawn for context, with no logistics
+  to be cut.
+
+Connected pieces are labelled with scipy.ndimage (one pass per faction); handing a pocket over uses one
+Euclidean distance transform per losing faction, on days when something falls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import ndimage
+
+EIGHT = np.ones((3, 3), dtype=bool)
+
+
+def anchored(ground: np.ndarray, anchors: np.ndarray) -> np.ndarray:
+    """The cells of `ground` ((H, W) bool) connected (8-neighbour) to any of the flat `anchors` cells."""
+    labels, n = ndimage.label(ground, structure=EIGHT)
+    if n == 0 or len(anchors) == 0:
+        return np.zeros(ground.shape, dtype=bool)
+    keep = np.zeros(n + 1, dtype=bool)
+    keep[labels.ravel()[anchors]] = True
+    keep[0] = False
+    return keep[labels]
+
+
+def cut_off(owner: np.ndarray, region: np.ndarray, friendly: np.ndarray, hostile: np.ndarray,
+            anchors: Sequence[np.ndarray], barriers: Sequence[np.ndarray | None], subject: np.ndarray) -> np.ndarray:
+    """(H, W) bool: cells whose holder is cut off from its sources and garrisons (see module docstring).
+
+    `friendly[f]` says which factions' ground counts as f's; `anchors[f]` are the flat cells that anchor f's
+    ground (sources held by f or an ally, presence of f's or an ally's units); `barriers[g]` is a flat mask of
+    g's front links (or None); `subject[f]` says whether f has sources at all.
+    """
+    out = np.zeros(owner.shape, dtype=bool)
+    n = len(friendly)
+    present = np.bincount(owner[region].astype(np.int64) + 1, minlength=n + 1)[1:] > 0
+    for f in range(n):
+        if not (subject[f] and present[f]):
+            continue
+        table = np.zeros(256, dtype=bool)
+        table[:n] = friendly[f]
+        ground = table[owner.view(np.uint8)] & region
+        for g in np.flatnonzero(hostile[f]):
+            if barriers[g] is not None:
+                ground &= ~barriers[g].reshape(owner.shape)
+        held = anchored(ground, anchors[f])
+        out |= (owner == f) & region & ~held
+    return out
+
+
+def heirs(owner: np.ndarray, region: np.ndarray, falling: np.ndarray, hostile: np.ndarray,
+          barriers: Sequence[np.ndarray | None], forbidden: np.ndarray | None = None) -> np.ndarray:
+    """New owner of each falling cell: the nearest faction hostile to its holder (by held ground or links).
+
+    Returns an (H, W) int8 grid equal to `owner` except on falling cells that have an heir. A cell the heir
+    may not take (`forbidden[heir]`, a place it keeps away from) stays with its holder.
+    """
+    new = owner.copy()
+    shape = owner.shape
+    for f in np.unique(owner[falling]):
+        f = int(f)
+        claim = np.where(region & (owner >= 0) & hostile[f][np.maximum(owner, 0)], owner, -1).astype(np.int16)
+        for g in np.flatnonzero(hostile[f]):
+            if barriers[g] is not None:
+                links = barriers[g].reshape(shape) & (claim < 0)
+                claim[links] = g
+        if not (claim >= 0).any():
+            continue
+        cells = falling & (owner == f)
+        _, (ri, ci) = ndimage.distance_transform_edt(claim < 0, return_indices=True)
+        heir = claim[ri[cells], ci[cells]].astype(np.int64)
+        if forbidden is not None:
+            flat = np.flatnonzero(cells.ravel())
+            keep = ~forbidden[heir, flat]
+            cells = cells.copy()
+            cells.flat[flat[~keep]] = False
+            heir = heir[keep]
+        new[cells] = heir.astype(np.int8)
+    return new
