@@ -22,3 +22,13 @@ def whole_number(minimum: int):  # noqa: ANN201 - an argparse type callable
 
 positive_int = whole_number(1)
 seed_int = whole_number(0)
+
+
+def iso_date(text: str) -> str:
+    """An argparse `type=` that accepts an ISO date (2017-05-27) and returns it normalised."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date such as 2017-05-27, found {text!r}") from None

@@ -23,10 +23,17 @@ def format_table(rows: Sequence[Sequence[object]], headers: Sequence[str]) -> st
     """A plain aligned text table."""
     cells = [[str(h) for h in headers]] + [[_fmt(v) for v in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+    # numbers are right-aligned; a column with any word in it (names, sources, dates) is left-aligned
+    numeric = [i > 0 and all(_numeric(r[i]) for r in cells[1:]) for i in range(len(headers))]
+    lines = ["  ".join(c.rjust(w) if numeric[i] else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
              for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def _numeric(text: str) -> bool:
+    return text.replace(",", "").replace(".", "").replace("-", "").replace("+", "").replace("%", "").isdigit() \
+        or text in ("n/a", "")
 
 
 def _fmt(v: object) -> str:
@@ -51,7 +58,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     path = catalog.resolve(args.scenario)
     sc = api.load(path, overrides)
     days = args.days or sc.meta.days
-    claims = _claims_for(sc.meta.claims)
+    claims = _claims_for(sc.meta.claims, [p.name for p in sc.places])
     out = Path(args.out) if args.out else Path("runs") / f"{sc.meta.name}-{datetime.now():%Y%m%d-%H%M%S}"
     if out.exists() and not out.is_dir():
         raise ScenarioError("--out", "out", "a directory path", str(out), "A file with that name exists.")
@@ -62,18 +69,30 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(summary_text(result))
     if claims is not None:
         print()
-        print(comparison_text(result.curves, claims, result.model.world.region_area_km2))
+        print(comparison_text(result.curves, claims, result.model.world.region_area_km2, result.events))
     print(f"\nWrote {out}/ (curves.csv, control.npz, events.csv, manifest.json, report.html) "
           f"in {result.wall_seconds:.2f} s")
     return 0
 
 
-def _claims_for(path: str | None):  # noqa: ANN202 - returns a DataFrame or None
+def _claims_for(path: str | None, places: list[str] | None = None):  # noqa: ANN202 - a DataFrame or None
     if path is None:
         return None
-    from sim.io.claims import read_claims
+    from sim.io.claims import check_places, read_claims
 
-    return read_claims(path)
+    claims = read_claims(path)
+    if places is not None:
+        check_places(claims, places, str(path))
+    return claims
+
+
+def shorten(text: str, width: int = 60) -> str:
+    """Cut a text at a word boundary to at most `width` characters, marking the cut with '…'."""
+    text = " ".join(str(text).split())
+    if len(text) <= width:
+        return text
+    cut = text[:width - 1].rsplit(" ", 1)[0].rstrip(",;:(")
+    return cut + "…"
 
 
 def summary_text(result) -> str:  # noqa: ANN001 - RunResult, imported lazily
@@ -106,16 +125,46 @@ def summary_text(result) -> str:  # noqa: ANN001 - RunResult, imported lazily
     return "\n".join(text)
 
 
-def comparison_text(curves, claims, region_km2: float) -> str:  # noqa: ANN001 - DataFrames
-    from sim.compare import compare_claims
+def comparison_text(curves, claims, region_km2: float, events=None) -> str:  # noqa: ANN001 - DataFrames
+    """The area claims against the run's curves, and the capture claims against its events, as tables."""
+    from sim.compare import compare_captures, compare_claims, first_captures
+    from sim.measures import COUNTING
 
+    parts = []
     cmp = compare_claims(curves, claims, region_km2)
-    rows = [[r.date, r.faction, r.measure, r.claimed, f"{r.low:,.0f}-{r.high:,.0f}", r.simulated, r.difference,
-             r.in_range, str(r.source)[:48]] for r in cmp.itertuples()]
-    inside = int(cmp["in_range"].sum())
-    return (f"Against reported claims ({inside} of {len(cmp)} in range):\n"
-            + format_table(rows, ["date", "faction", "measure", "claimed", "range", "simulated", "diff",
-                                  "in range", "source"]))
+    if len(cmp):
+        rows = [[r.date, r.faction, r.measure, COUNTING[r.measure], r.claimed, f"{r.low:,.0f}-{r.high:,.0f}",
+                 r.simulated, r.difference, r.in_range, shorten(r.source)] for r in cmp.itertuples()]
+        inside = int(cmp["in_range"].sum())
+        parts.append(f"Against reported claims ({inside} of {len(cmp)} in range):\n"
+                     + format_table(rows, ["date", "faction", "measure", "counted", "claimed", "range",
+                                           "simulated", "diff", "in range", "source"]))
+    if events is not None:
+        end = str(curves["date"].max())
+        caps = compare_captures(first_captures(events), claims, end)
+        if len(caps):
+            caps = caps.sort_values(["claimed", "place"], kind="stable")
+            rows = [[r.place, r.faction, _range(r.claimed, r.date_low, r.date_high), r.simulated or f"not by {end}",
+                     _days(r.days_off, r.status), shorten(r.source, 48)] for r in caps.itertuples()]
+            inside = int((caps["status"] == "in range").sum())
+            parts.append(f"Dated captures ({inside} of {len(caps)} in the reported range; "
+                         f"days early (-) or late (+) against the range):\n"
+                         + format_table(rows, ["place", "by", "reported", "simulated", "days off", "source"]))
+    return "\n\n".join(parts)
+
+
+def _range(claimed: str, low: str, high: str) -> str:
+    return claimed if low == high else f"{claimed} ({low} to {high})"
+
+
+def _days(off: float, status: str) -> str:
+    if status == "in range":
+        return "0 (in range)"
+    if status == "not yet":
+        return "- (not yet, as reported)"
+    if status == "not by end":
+        return f"+{off:.0f} or more"
+    return f"{off:+.0f}"
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -157,7 +206,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
                             "Give one: badia compare RUN_DIR CLAIMS.csv")
     claims = _claims_for(claims_path)
     curves = pd.read_csv(curves_path, dtype={"date": str})
-    print(comparison_text(curves, claims, float(manifest["region_km2"])))
+    events_path = run_dir / "events.csv"
+    events = pd.read_csv(events_path, dtype=str, keep_default_na=False) if events_path.is_file() else None
+    print(comparison_text(curves, claims, float(manifest["region_km2"]), events))
     return 0
 
 

@@ -80,6 +80,7 @@ class ConflictModel(mesa.Model):
         self.log: list[dict[str, Any]] = []
         self.snapshots: list[np.ndarray] = []
         self.snapshot_dates: list[datetime] = []
+        self.snapshot_hostile: list[np.ndarray] = []  # relations on each recorded day (for drawing fronts)
         for spec in scenario.units:
             self.add_unit(name=spec.name, faction=spec.faction, cell=self.world.cell_index(spec.lon, spec.lat),
                           strength=spec.strength, mobility=spec.mobility, posture=spec.posture, fire=spec.fire,
@@ -564,6 +565,11 @@ class ConflictModel(mesa.Model):
         self.datacollector.collect(self)
         self.snapshots.append(self.owner.copy())
         self.snapshot_dates.append(self.time)
+        self.snapshot_hostile.append(self.factions.hostile)
+
+    def front_cells(self, day: int) -> np.ndarray:
+        """(H, W) bool: the cells on a front line on a recorded day (see sim.rules.front)."""
+        return front.front_mask(self.snapshots[day], self.world.region, self.snapshot_hostile[day])
 
     def curves(self) -> list[dict[str, Any]]:
         """Tidy daily rows: date, day, faction, area_km2, gained_km2, locality_km2, locality_gained_km2, front_km,

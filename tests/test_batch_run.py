@@ -72,7 +72,8 @@ def test_layout_and_queries(serial_dir: Path, experiment: Path) -> None:
     specs = {s.run_id: s for s in experiment_runs(load_experiment(experiment))}
     for rid, spec in specs.items():
         rec = json.loads((serial_dir / "runs" / f"{rid}.json").read_text())
-        assert set(rec) == {"run_id", "point", "replicate", "seed", "params", "status", "error", "wall_seconds"}
+        assert set(rec) == {"run_id", "point", "replicate", "seed", "params", "status", "error", "wall_seconds",
+                            "captures"}
         assert (rec["seed"], rec["params"], rec["status"], rec["error"]) == (spec.seed, spec.params, "ok", None)
         assert (serial_dir / "curves" / f"part-{rid:06d}.parquet").is_file()
     curves = pd.read_parquet(serial_dir / "curves")

@@ -1,5 +1,6 @@
-"""The run report (report.html): its figures, written as plain dicts, are the graph-object figures the report
-used to build (frozen below as the reference), and writing it imports no plotly at all."""
+"""The run report (report.html): the figures in the page are the figures the go.Figure wrappers give, claims of
+every measure land on the right curve and panel, the front line follows the days, the claims and captures are
+tabled, and writing it imports no plotly at all."""
 
 from __future__ import annotations
 
@@ -16,112 +17,6 @@ import pytest
 import sim
 from sim.io.claims import read_claims
 from sim.viz import report
-
-# --- the reference: report.py's curves_figure and map_figure as they were with graph objects (commit 67ae93a) ---
-
-
-def reference_curves_figure(curves, colours, names, claims=None, region_km2=None):  # noqa: ANN001, ANN201
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
-
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                        subplot_titles=("Territory held (km²)", "Gained since start (km²)"))
-    for fid, df in curves.groupby("faction", sort=False):
-        colour = colours.get(fid, "#888")
-        for row, col in ((1, "area_km2"), (2, "gained_km2")):
-            fig.add_trace(go.Scatter(x=df["date"], y=df[col], mode="lines", name=names.get(fid, fid),
-                                     legendgroup=fid, showlegend=row == 1, line={"color": colour, "width": 2.5}),
-                          row=row, col=1)
-    if claims is not None and len(claims):
-        for _, c in claims.iterrows():
-            row, scale = {"held_km2": (1, 1.0), "gained_km2": (2, 1.0)}.get(c["measure"], (1, None))
-            if scale is None:  # held_pct: a share of the region
-                if not region_km2:
-                    continue
-                scale = region_km2 / 100.0
-            value, low, high = c["value"] * scale, c["low"] * scale, c["high"] * scale
-            fig.add_trace(go.Scatter(
-                x=[c["date"]], y=[value], mode="markers", showlegend=False,
-                marker={"symbol": "diamond", "size": 11, "color": colours.get(c["faction"], "#000"),
-                        "line": {"color": "black", "width": 1}},
-                error_y={"type": "data", "symmetric": False, "array": [high - value], "arrayminus": [value - low]},
-                hovertemplate=(f"<b>{c['source']}</b><br>{c['measure']}: {c['value']:,.0f} "
-                               f"({c['low']:,.0f}–{c['high']:,.0f})<br>{str(c.get('quote', ''))[:160]}<extra></extra>"),
-                name=str(c["source"])), row=row, col=1)
-    fig.update_layout(height=620, hovermode="x unified", margin={"t": 60, "l": 60, "r": 20}, **report.LIGHT)
-    fig.update_xaxes(gridcolor="#e8e8e8")
-    fig.update_yaxes(gridcolor="#e8e8e8", zerolinecolor="#bbbbbb")
-    return fig
-
-
-def reference_map_figure(result):  # noqa: ANN001, ANN201
-    import plotly.graph_objects as go
-
-    from sim.viz.geometry import outline_xy, places_xy, roads_xy, zones_xy
-
-    m, sc = result.model, result.scenario
-    grid = m.world.grid
-    ids = list(m.factions.ids)
-    n = len(ids)
-    xs = grid.x0 + (np.arange(grid.width) + 0.5) * grid.cell_km
-    ys = grid.y0 + (np.arange(grid.height) + 0.5) * grid.cell_km
-    scale = report.discrete_colourscale(["rgba(0,0,0,0)"] + [m.factions.colours[f] for f in ids])
-    snaps = m.snapshots
-    days = list(range(len(snaps)))
-    if len(days) > report.MAX_FRAMES:
-        days = sorted(set(np.linspace(0, len(snaps) - 1, report.MAX_FRAMES).astype(int).tolist()))
-
-    def z(i: int) -> np.ndarray:
-        return (snaps[i] + 1).astype(np.uint8)
-
-    heat = go.Heatmap(x=xs, y=ys, z=z(days[-1]), zmin=-0.5, zmax=n + 0.5, colorscale=scale, opacity=0.55,
-                      colorbar={"tickvals": list(range(1, n + 1)), "ticktext": [m.factions.names[f] for f in ids],
-                                "title": "held by"},
-                      customdata=None, hoverinfo="skip")
-    fig = go.Figure([heat])
-    for name, geom in sc.map.context:
-        ox, oy = outline_xy(grid, geom)
-        fig.add_trace(go.Scatter(x=ox, y=oy, mode="lines", line={"color": "#999", "width": 1}, name=name,
-                                 hoverinfo="skip", showlegend=False))
-    if sc.map.region is not None:
-        ox, oy = outline_xy(grid, sc.map.region)
-        fig.add_trace(go.Scatter(x=ox, y=oy, mode="lines", line={"color": "#333", "width": 1.5},
-                                 name=sc.map.region_name, hoverinfo="skip", showlegend=False))
-    for cls, (rx, ry) in roads_xy(grid, sc).items():
-        colour, width = report.ROAD_STYLE[cls]
-        fig.add_trace(go.Scatter(x=rx, y=ry, mode="lines", line={"color": colour, "width": width}, name=cls,
-                                 hoverinfo="skip"))
-    for name, (zx, zy) in zones_xy(grid, sc).items():
-        fig.add_trace(go.Scatter(x=zx, y=zy, mode="lines", line={"color": "#2471a3", "width": 1.5, "dash": "dash"},
-                                 name=f"zone: {name}", hoverinfo="name"))
-    if sc.places:
-        px, py = places_xy(grid, sc)
-        fig.add_trace(go.Scatter(
-            x=px, y=py, mode="markers+text", text=[p.name for p in sc.places], textposition="top center",
-            textfont={"size": 9}, marker={"size": 7, "color": "black", "symbol": [
-                "diamond" if p.is_resource else "circle" for p in sc.places]},
-            customdata=[[p.kind, "estimated" if p.estimated else "located"] for p in sc.places],
-            hovertemplate="%{text}<br>%{customdata[0]} (%{customdata[1]})<extra></extra>", name="places"))
-    labels = [m.snapshot_dates[i].date().isoformat() for i in days]
-    fig.frames = [go.Frame(data=[go.Heatmap(z=z(i))], traces=[0], name=lab) for i, lab in zip(days, labels, strict=True)]
-    fig.update_layout(
-        height=720, title="Control by day", **report.LIGHT,
-        xaxis={"title": "km (equal-area projection)", "scaleanchor": "y", "showgrid": False,
-               "range": [grid.x0, grid.x0 + grid.width * grid.cell_km]},
-        yaxis={"title": "km", "showgrid": False, "range": [grid.y0, grid.y0 + grid.height * grid.cell_km]},
-        legend={"orientation": "h", "y": 1.02, "x": 0.0, "yanchor": "bottom"},
-        sliders=[{"active": len(days) - 1, "currentvalue": {"prefix": "day: "},
-                  "steps": [{"label": lab, "method": "animate",
-                             "args": [[lab], {"mode": "immediate", "frame": {"duration": 0, "redraw": True},
-                                              "transition": {"duration": 0}}]} for lab in labels]}],
-        updatemenus=[{"type": "buttons", "x": 0.0, "y": -0.08, "xanchor": "left", "buttons": [
-            {"label": "play", "method": "animate",
-             "args": [None, {"frame": {"duration": 300, "redraw": True}, "fromcurrent": True}]},
-            {"label": "pause", "method": "animate",
-             "args": [[None], {"mode": "immediate", "frame": {"duration": 0}}]}]}],
-    )
-    return fig
-
 
 # --- comparing figures up to representation -----------------------------------------------------------------
 
@@ -196,55 +91,88 @@ def corridor_claims() -> pd.DataFrame:
     """Claims of every measure, one with markup in its quote (it must not end the page's script)."""
     rows = [("2020-01-03", "west", "held_km2", 3000, 2500, 3500, "Radio West", "we hold the plain"),
             ("2020-01-05", "east", "gained_km2", -800, -1000, -500, "East Herald", "</script><b>lost</b> ground"),
-            ("2020-01-06", "west", "held_pct", 40, 35, 45, "Monitor", "two fifths")]
+            ("2020-01-06", "west", "held_pct", 40, 35, 45, "Monitor", "two fifths"),
+            ("2020-01-06", "east", "locality_held_km2", 2000, 1500, 2500, "Mapper", "by villages")]
     return pd.DataFrame(rows, columns=["date", "faction", "measure", "value", "low", "high", "source", "quote"])
 
 
 # --- tests -----------------------------------------------------------------------------------------------
 
 
-def check_report(result: sim.RunResult, claims: pd.DataFrame | None) -> None:
+def check_report(result: sim.RunResult, claims: pd.DataFrame | None) -> dict[str, dict]:
     m = result.model
     args = (result.curves, m.factions.colours, m.factions.names, claims, m.world.region_area_km2)
-    old_curves = reference_curves_figure(*args).to_plotly_json()
-    old_map = reference_map_figure(result).to_plotly_json()
     html = report.report_html(result, claims)
     figs = page_figures(html)
     assert set(figs) == {"report-curves", "report-map"}
     assert figs["report-curves"]["config"] == figs["report-map"]["config"] == {"responsive": True}
-    for name, old in (("report-curves", old_curves), ("report-map", old_map)):
-        new = {k: v for k, v in figs[name].items() if k != "config"}
-        assert_same(new, old)
     assert len(figs["report-map"]["frames"]) == min(len(m.snapshots), report.MAX_FRAMES)
-    # The go.Figure wrappers (the dashboard uses curves_figure) are the same figures.
-    assert_same(report.curves_figure(*args).to_plotly_json(), old_curves)
-    assert_same(report.map_figure(result).to_plotly_json(), old_map)
+    # The go.Figure wrappers (the dashboard uses curves_figure) draw the figures of the page.
+    assert_same({k: v for k, v in figs["report-curves"].items() if k != "config"},
+                report.curves_figure(*args).to_plotly_json())
+    assert_same({k: v for k, v in figs["report-map"].items() if k != "config"},
+                report.map_figure(result).to_plotly_json())
     # Self-contained: plotly.js inlined once, nothing loaded from elsewhere.
     assert html.count(report.plotly_js()) == 1 and "<script src=" not in html
+    return figs
 
 
-def test_corridor_report_is_the_graph_object_report(corridor: sim.RunResult) -> None:
-    check_report(corridor, None)
+def test_corridor_report(corridor: sim.RunResult) -> None:
+    figs = check_report(corridor, None)
+    traces = figs["report-curves"]["data"]
+    factions = corridor.model.factions.ids
+    solid = [t for t in traces if t["line"].get("dash") is None]
+    dashed = [t for t in traces if t["line"].get("dash") == "dash"]
+    assert len(solid) == len(dashed) == 2 * len(factions)  # held and gained, counted both ways
+    assert all(t["visible"] == "legendonly" for t in dashed)  # no locality claim: one click away
+
+
+def test_the_front_line_follows_the_days(corridor: sim.RunResult) -> None:
+    figs = check_report(corridor, None)
+    m = corridor.model
+    front = figs["report-map"]["data"][1]
+    assert front["name"] == "front line"
+    grid = m.world.grid
+    for frame, day in zip(figs["report-map"]["frames"], range(len(m.snapshots)), strict=True):
+        assert frame["traces"] == [0, 1]
+        xs = np.asarray(plain(frame["data"][1]["x"]))
+        assert len(xs) == int(m.front_cells(day).sum()) > 0
+        cols = np.round((xs - grid.x0) / grid.cell_km - 0.5).astype(int)
+        assert set(cols) == set(np.nonzero(m.front_cells(day))[1])
 
 
 def test_corridor_report_with_every_kind_of_claim(corridor: sim.RunResult) -> None:
     claims = corridor_claims()
-    check_report(corridor, claims)
+    figs = check_report(corridor, claims)
     html = report.report_html(corridor, claims)
     assert "</script><b>lost" not in html  # the quote's markup is escaped inside the script
-    traces = page_figures(html)["report-curves"]["data"]
-    assert [t["name"] for t in traces[-3:]] == ["Radio West", "East Herald", "Monitor"]
-    assert traces[-1]["y"] == [40 * corridor.model.world.region_area_km2 / 100.0]  # held_pct as km²
-    # Without a region area a held_pct claim cannot be drawn: skipped, as before.
+    traces = figs["report-curves"]["data"]
+    markers = [t for t in traces if t.get("legendgroup") == "claims"]
+    assert len(markers) == 4 and [t["showlegend"] for t in markers] == [True, False, False, False]
+    held, gained, pct, locality = markers
+    region = corridor.model.world.region_area_km2
+    assert (held["yaxis"], gained["yaxis"], pct["yaxis"], locality["yaxis"]) == ("y", "y2", "y", "y")
+    assert pct["y"] == [40 * region / 100.0]  # held_pct as km²
+    # A locality-based claim shows its faction's locality curve (dashed) rather than hiding it.
+    shown = {t["legendgroup"] for t in traces if t.get("line", {}).get("dash") == "dash" and t.get("visible") is True}
+    assert shown == {"east-localities"}
+    # Without a region area a held_pct claim cannot be drawn: skipped.
     m = corridor.model
-    no_area = (corridor.curves, m.factions.colours, m.factions.names, claims, None)
-    assert_same(report.curves_figure(*no_area).to_plotly_json(), reference_curves_figure(*no_area).to_plotly_json())
+    no_area = report.curves_spec(corridor.curves, m.factions.colours, m.factions.names, claims, None)
+    assert len([t for t in no_area["data"] if t.get("legendgroup") == "claims"]) == 3
+    assert "Against the reported areas" in html
 
 
-def test_badia_report_with_claims_is_the_graph_object_report(badia: tuple[sim.RunResult, pd.DataFrame]) -> None:
+def test_badia_report_tables_the_claims_and_captures(badia: tuple[sim.RunResult, pd.DataFrame]) -> None:
     result, claims = badia
     assert len(claims)
     check_report(result, claims)
+    html = report.report_html(result, claims)
+    assert "Against the reported areas" in html
+    if (claims["measure"] == "captured").any():
+        assert "Dated captures: reported and simulated" in html
+        for place in claims[claims["measure"] == "captured"]["place"]:
+            assert place in html
 
 
 def test_typed_arrays_as_plotly_encodes_them() -> None:

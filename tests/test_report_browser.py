@@ -59,13 +59,14 @@ def test_report_renders_both_plots_offline(tmp_path: Path) -> None:
             first = page.evaluate("async () => { const g = document.getElementById('report-map');"
                                   " await Plotly.animate(g, [g._fullLayout.sliders[0].steps[0].label],"
                                   " {mode: 'immediate', frame: {duration: 0, redraw: true}, transition: {duration: 0}});"
-                                  " return Array.from(g._fullData[0].z, r => Array.from(r)) }")
+                                  " return {z: Array.from(g._fullData[0].z, r => Array.from(r)),"
+                                  " front: g._fullData[1].x.length} }")
         finally:
             browser.close()
     assert not errors, f"JavaScript errors in report.html: {errors}"
     assert not requests, f"report.html fetched {requests}"  # plotly.js is inlined
     n = len(m.factions.ids)
-    assert curves["traces"] == 2 * n + 3  # held and gained per faction, three claims
+    assert curves["traces"] == 4 * n + 4  # held and gained per faction, counted both ways; four claims
     west = result.curves[result.curves["faction"] == m.factions.ids[0]]["area_km2"].tolist()
     assert curves["y"] == west  # the typed array decoded to the curve's values
     assert curves["markers"] >= 3 and curves["titles"] == ["Territory held (km²)", "Gained since start (km²)"]
@@ -73,4 +74,5 @@ def test_report_renders_both_plots_offline(tmp_path: Path) -> None:
     assert (heat["rows"], heat["cols"]) == (len(owner), len(owner[0])) and heat["last"] == owner
     assert heat["frames"] == heat["steps"] == len(m.snapshots) and heat["image"] == 1
     assert heat["controls"] == 3  # the day slider, play and pause
-    assert first == (m.snapshots[0] + 1).tolist() != owner  # the slider's first day, from its frame
+    assert first["z"] == (m.snapshots[0] + 1).tolist() != owner  # the slider's first day, from its frame
+    assert first["front"] == int(m.front_cells(0).sum()) > 0  # and that day's front line

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,8 @@ from sim.batch.execute import run_batch
 from sim.batch.experiment import Experiment, Parameter
 from sim.batch.runner import Evaluator, make_evaluator
 from sim.batch.store import BatchStore
-from sim.batch.summary import claim_error, score_claims
+from sim.batch.summary import batch_end, claim_error, score_captures, score_claims
+from sim.errors import ScenarioError
 from sim.io.atomic import write_text
 from sim.io.claims import read_claims
 
@@ -46,6 +47,9 @@ class CalibrationResult:
     claim_scores: pd.DataFrame
     epsilons: list[float]
     out: Path
+    capture_scores: pd.DataFrame | None = None
+    ensemble: pd.DataFrame | None = None  # the calibrated ensemble's curves
+    ensemble_captures: pd.DataFrame | None = None  # and its first captures (run_id, place, faction, date)
 
 
 def to_unit(params: tuple[Parameter, ...], values: np.ndarray) -> np.ndarray:
@@ -59,10 +63,14 @@ def to_unit(params: tuple[Parameter, ...], values: np.ndarray) -> np.ndarray:
 
 
 def particle_distances(store: BatchStore, claims: pd.DataFrame) -> pd.Series:
-    """Per design point of a stage: the mean claim error of its successful runs (inf if none succeeded)."""
+    """Per design point of a stage: the mean claim error of its successful runs (inf if none succeeded).
+
+    Area claims and capture claims both count (sim.batch.summary.claim_error).
+    """
     runs = store.runs_table()
     curves = store.curves()
-    err = claim_error(curves, claims) if len(curves) else pd.Series(dtype=float)
+    err = (claim_error(curves, claims, captures=store.captures(), end=batch_end(store.manifest()))
+           if len(curves) else pd.Series(dtype=float))
     runs = runs.assign(distance=runs["run_id"].map(err))
     runs.loc[runs["status"] != "ok", "distance"] = np.nan
     per_point = runs.groupby("point")["distance"].mean()
@@ -104,11 +112,18 @@ def posterior_summary(accepted: pd.DataFrame, params: tuple[Parameter, ...]) -> 
 
 def calibrate(exp: Experiment, out: str | Path, evaluator: Evaluator | None = None, workers: int | None = None,
               scheduler: str | None = None, claims_path: str | None = None, progress: bool = True,
-              write_report: bool = True) -> CalibrationResult:
-    """Fit the experiment's parameters to its claims by ABC (rejection or SMC); write the outputs into `out`."""
+              write_report: bool = True, claims: pd.DataFrame | None = None, fit_days: int | None = None,
+              predictive_days: int | None = None) -> CalibrationResult:
+    """Fit the experiment's parameters to its claims by ABC (rejection or SMC); write the outputs into `out`.
+
+    `claims` (a claims table) replaces the experiment's claims file; `fit_days` runs the fitting stages for
+    that many days only and `predictive_days` the calibrated ensemble for that many (a hindcast fits on the
+    days before its split and forecasts beyond; both default to the experiment's days).
+    """
     cal = exp.calibration
     assert cal is not None, "not a calibration experiment"
-    claims = read_claims(claims_path or exp.claims)
+    claims = read_claims(claims_path or exp.claims) if claims is None else claims
+    fit_exp = exp if fit_days is None else replace(exp, days=fit_days)
     out = Path(out)
     params = exp.parameters
     names = [p.name for p in params]
@@ -119,7 +134,7 @@ def calibrate(exp: Experiment, out: str | Path, evaluator: Evaluator | None = No
         rng = np.random.default_rng(stream(exp.seed, ABC_STREAM, 0, 0))
         unit = rng.random((cal.samples, len(params)))
         points = from_unit(params, unit)
-        store = _stage(exp, out, "gen-0", points, 0, cal.replicates, evaluator, progress)
+        store = _stage(fit_exp, out, "gen-0", points, 0, cal.replicates, evaluator, progress)
         dist = particle_distances(store, claims).reindex(range(len(points))).fillna(np.inf).to_numpy()
         prior_draws = pd.DataFrame(points)
         pop = pd.DataFrame(points).assign(distance=dist, generation=0, point=np.arange(len(points)), weight=1.0)
@@ -127,18 +142,24 @@ def calibrate(exp: Experiment, out: str | Path, evaluator: Evaluator | None = No
         epsilons = [float(pop["distance"].max())]
         generations = cal.generations if cal.method == "smc" else 1
         for g in range(1, generations):
-            pop, eps = _smc_generation(exp, out, g, pop, params, n_keep, evaluator, claims, progress)
+            pop, eps = _smc_generation(fit_exp, out, g, pop, params, n_keep, evaluator, claims, progress)
             epsilons.append(eps)
         pop["weight"] = pop["weight"] / pop["weight"].sum()
         posterior = posterior_summary(pop, params)
-        ensemble = _calibrated_curves(exp, out, pop, params, evaluator, progress)
+        pred_exp = exp if predictive_days is None else replace(exp, days=predictive_days)
+        if cal.predictive == 0 and pred_exp.days != fit_exp.days:
+            raise ScenarioError(str(exp.path), "calibration.predictive", "a posterior predictive ensemble "
+                                "(predictive > 0) to forecast beyond the fitted days", cal.predictive)
+        ensemble, captures, end = _calibrated_curves(pred_exp if cal.predictive else fit_exp, out, pop, params,
+                                                     evaluator, progress)
     finally:
         if own:
             evaluator.close()
     scores = score_claims(ensemble, claims)
+    capture_scores = score_captures(captures, claims, ensemble["run_id"].unique(), end)
     accepted = pop[[*names, "distance", "weight", "generation", "point"]]
     result = CalibrationResult(accepted=accepted, posterior=posterior, claim_scores=scores, epsilons=epsilons,
-                               out=out)
+                               out=out, capture_scores=capture_scores, ensemble=ensemble, ensemble_captures=captures)
     if write_report:
         _write_outputs(exp, result, prior_draws, ensemble, claims)
     return result
@@ -177,8 +198,11 @@ def _smc_generation(exp: Experiment, out: Path, g: int, pop: pd.DataFrame, param
 
 
 def _calibrated_curves(exp: Experiment, out: Path, pop: pd.DataFrame, params: tuple[Parameter, ...],
-                       evaluator: Evaluator, progress: bool) -> pd.DataFrame:
-    """The calibrated ensemble: a posterior predictive batch, or the accepted particles' own runs."""
+                       evaluator: Evaluator, progress: bool) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """The calibrated ensemble: a posterior predictive batch, or the accepted particles' own runs.
+
+    Returns its curves, its first captures (run_id, place, faction, date) and its last day.
+    """
     cal = exp.calibration
     names = [p.name for p in params]
     if cal.predictive > 0:
@@ -187,17 +211,23 @@ def _calibrated_curves(exp: Experiment, out: Path, pop: pd.DataFrame, params: tu
         idx = rng.choice(len(pop), size=cal.predictive, p=w / w.sum())
         points = [{n: pop[n].iloc[i].item() for n in names} for i in idx]
         store = _stage(exp, out, "predictive", points, PREDICTIVE, 1, evaluator, progress)
-        return store.curves()
-    frames = []
+        return store.curves(), store.captures(), batch_end(store.manifest())
+    frames, caps = [], []
+    end = ""
     for g, chosen in pop.groupby("generation"):
         store = BatchStore(out / f"gen-{g}")
+        end = batch_end(store.manifest())
         runs = store.runs_table()
         ids = runs[runs["point"].isin(chosen["point"]) & (runs["status"] == "ok")]["run_id"]
         c = store.curves()
         c = c[c["run_id"].isin(ids)].copy()
         c["run_id"] = c["run_id"] + int(g) * 1_000_000  # distinct ids across generations
         frames.append(c)
-    return pd.concat(frames, ignore_index=True)
+        k = store.captures()
+        k = k[k["run_id"].isin(ids)].copy()
+        k["run_id"] = k["run_id"] + int(g) * 1_000_000
+        caps.append(k)
+    return pd.concat(frames, ignore_index=True), pd.concat(caps, ignore_index=True), end
 
 
 def _write_outputs(exp: Experiment, res: CalibrationResult, prior_draws: pd.DataFrame, ensemble: pd.DataFrame,
@@ -211,6 +241,9 @@ def _write_outputs(exp: Experiment, res: CalibrationResult, prior_draws: pd.Data
     write_text(out / "posterior.csv", res.posterior.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
     write_text(out / "calibrated_claims.csv",
                res.claim_scores.to_csv(index=False, float_format="%.4f", lineterminator="\n"))
+    if res.capture_scores is not None and len(res.capture_scores):
+        write_text(out / "calibrated_captures.csv",
+                   res.capture_scores.to_csv(index=False, float_format="%.4f", lineterminator="\n"))
     band_table = bands(ensemble, ("gained_km2", "area_km2"))
     write_text(out / "calibrated_summary.csv",
                band_table.to_csv(index=False, float_format="%.3f", lineterminator="\n"))
@@ -232,6 +265,8 @@ def _write_outputs(exp: Experiment, res: CalibrationResult, prior_draws: pd.Data
         ("Posterior vs prior", plots.posterior_figure(res.accepted, prior_draws, names)),
         (f"Calibrated ensemble ({ensemble_label}) against the claims",
          plots.bands_figure(band_table, "gained_km2", claims, title="territory gained (km²)")),
-        ("Claims", plots.table_html(res.claim_scores.assign(source=res.claim_scores["source"].str.slice(0, 60)))),
+        ("Claims", plots.table_html(res.claim_scores)),
     ]
+    if res.capture_scores is not None and len(res.capture_scores):
+        sections.append(("Dated captures", plots.table_html(res.capture_scores)))
     write_text(out / "calibration.html", plots.html_page(f"Calibration: {exp.name}", sections))

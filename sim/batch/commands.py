@@ -1,4 +1,4 @@
-"""The batch subcommands of `badia`: batch, summarize, sensitivity, calibrate.
+"""The batch subcommands of `badia`: batch, summarize, sensitivity, calibrate, hindcast.
 
 Each follows the CLI's conventions: bad input raises a BadiaError subclass (exit code 2, one paragraph, no
 traceback); results are written atomically into a directory that a rerun of the same command resumes.
@@ -11,7 +11,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from sim.argtypes import positive_int
+from sim.argtypes import iso_date, positive_int
 from sim.errors import ScenarioError
 
 
@@ -68,7 +68,12 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         print()
         print(format_table(rows, ["date", "faction", "measure", "claimed", "range", "median", "90% band",
                                   "in range", "pctile", "CRPS", "CRPS range"]))
-    written = "summary.csv, summary.html" + (", claims.csv" if scores is not None else "")
+    caps = tables.get("captures")
+    if caps is not None and len(caps):
+        print()
+        print(capture_score_table(caps))
+    written = "summary.csv, summary.html" + (", claims.csv" if scores is not None else "") + (
+        ", captures.csv" if caps is not None else "")
     print(f"\nWrote {root}/ ({written}, runs.parquet)")
     return 0
 
@@ -137,8 +142,57 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     print("\nCalibrated ensemble against the claims:")
     print(format_table(rows, ["date", "faction", "claimed", "range", "median", "90% band", "in range",
                               "CRPS range"]))
+    if res.capture_scores is not None and len(res.capture_scores):
+        print()
+        print(capture_score_table(res.capture_scores))
     print(f"\nWrote {out}/ (accepted.csv, posterior.csv, calibrated_claims.csv, calibrated_summary.csv, "
           f"calibration.json, calibration.html; runs in gen-*/)")
+    return 0
+
+
+def capture_score_table(caps) -> str:  # noqa: ANN001 - a DataFrame of sim.batch.summary.score_captures
+    """The dated-capture scores of an ensemble as a text table."""
+    from sim.cli import format_table, shorten
+
+    rows = [[r.place, r.claimed if r.date_low == r.date_high else f"{r.date_low} to {r.date_high}",
+             r.median_date or "after the run", f"{r.p05_date or '-'} to {r.p95_date or 'after'}",
+             f"{100 * r.share_in_range:.0f}%", f"{100 * r.never:.0f}%", _num(r.mean_abs_days), _num(r.crps_days),
+             shorten(r.source, 40)] for r in caps.sort_values("claimed", kind="stable").itertuples()]
+    return ("Dated captures (days: mean |days outside the reported dates|; CRPS of the date, in days):\n"
+            + format_table(rows, ["place", "reported", "median", "90% band", "in range", "not taken", "days",
+                                  "CRPS", "source"]))
+
+
+def cmd_hindcast(args: argparse.Namespace) -> int:
+    from sim.batch.hindcast import hindcast
+    from sim.cli import format_table, shorten
+
+    exp = _load(args.experiment)
+    out = Path(args.out) if args.out else _default_out("hindcast", exp.name)
+    print(f"Hindcast {exp.name}: fit on the claims up to {args.split}, forecast {args.days or exp.days} days, "
+          f"score the claims after it\nWriting to {out}/ (interrupted? rerun with --out {out} to resume)",
+          file=sys.stderr)
+    res = hindcast(exp, out, args.split, days=args.days, workers=args.workers, scheduler=args.scheduler,
+                   claims_path=args.claims, progress=not args.quiet)
+    rows = [[r.parameter, f"{r.prior_low:g}-{r.prior_high:g}", _num(r.median), f"{_num(r.p05)}-{_num(r.p95)}"]
+            for r in res.calibration.posterior.itertuples()]
+    print(f"Fitted on {len(res.fitted)} claims up to {res.split}; posterior:")
+    print(format_table(rows, ["parameter", "prior", "median", "90% interval"]))
+    if len(res.area_scores):
+        rows = [[r.date, r.faction, r.measure, f"{r.low:,.0f}-{r.high:,.0f}", r.median,
+                 f"{r.p05:,.0f}-{r.p95:,.0f}", f"{100 * r.share_in_range:.0f}%", _num(r.crps_range),
+                 shorten(r.source, 40)] for r in res.area_scores.itertuples()]
+        print("\nHeld-out areas:")
+        print(format_table(rows, ["date", "faction", "measure", "range", "median", "90% band", "in range",
+                                  "CRPS range", "source"]))
+    if len(res.capture_scores):
+        print()
+        print(capture_score_table(res.capture_scores))
+        print(f"\nMedian absolute error over the {len(res.capture_errors)} held-out captures: "
+              f"{_num(res.median_abs_days)} days (each capture's ensemble median of |days outside the "
+              f"reported dates|)")
+    print(f"\nWrote {out}/ (hindcast.html, hindcast.json, hindcast_areas.csv, hindcast_captures.csv, "
+          f"hindcast_errors.csv; the calibration beside them)")
     return 0
 
 
@@ -168,3 +222,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     c.add_argument("--claims", help="claims CSV (default: the experiment's or scenario's)")
     _add_exec_flags(c)
     c.set_defaults(func=cmd_calibrate)
+    h = subparsers.add_parser("hindcast", help="fit on the claims up to a date, score the forecast on the later ones")
+    h.add_argument("experiment", help="calibration experiment name or path")
+    h.add_argument("--split", required=True, type=iso_date, help="last date of the claims to fit on, e.g. 2017-05-27")
+    h.add_argument("--days", type=positive_int, help="days to forecast from the start (default: the experiment's)")
+    h.add_argument("--claims", help="claims CSV (default: the experiment's or scenario's)")
+    _add_exec_flags(h)
+    h.set_defaults(func=cmd_hindcast)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -144,8 +145,23 @@ def html_page(title: str, sections: Sequence[tuple[str, go.Figure | str]]) -> st
             "</head><body><h1>" + html.escape(title) + "</h1>\n" + "\n".join(body) + "\n</body></html>\n")
 
 
-def table_html(df: pd.DataFrame, floats: str = "{:,.3g}") -> str:
-    """A small HTML table with readable numbers."""
-    fmt = {c: (lambda v, f=floats: "" if pd.isna(v) else f.format(v)) for c in df.columns
+def readable(v: float, share: bool = False) -> str:
+    """A number as people read it: 5,164 not 5.16e+03; 0.0123 to three figures; shares as percentages."""
+    if pd.isna(v):
+        return ""
+    if share:
+        return f"{100 * v:.0f}%"
+    if abs(v) >= 100:
+        return f"{v:,.0f}"
+    return f"{v:.3g}"
+
+
+def _cell(v: float, share: bool) -> str:
+    return readable(v, share)
+
+
+def table_html(df: pd.DataFrame) -> str:
+    """A small HTML table with readable numbers (columns named share_* as percentages)."""
+    fmt = {c: partial(_cell, share=str(c).startswith("share")) for c in df.columns
            if pd.api.types.is_float_dtype(df[c])}
     return df.to_html(index=False, formatters=fmt, border=0, escape=True)

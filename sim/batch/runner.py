@@ -79,17 +79,24 @@ def borrowed_world(sc: Any) -> Iterator[Any]:
             _FREE_WORLDS.setdefault(key, []).append(world)
 
 
-def simulate(scenario: str, overrides: dict[str, Any], seed: int, days: int, sha256: str = "") -> pd.DataFrame:
-    """Run one run given (scenario, overrides, seed, days) and return its curves."""
+def simulate(scenario: str, overrides: dict[str, Any], seed: int, days: int,
+             sha256: str = "") -> tuple[pd.DataFrame, list[list[str]]]:
+    """Run one run given (scenario, overrides, seed, days); return its curves and its first captures.
+
+    The captures are [place, faction, ISO date] for the first time each faction took each place.
+    """
     from sim import api
+    from sim.compare import first_captures
 
     sc = api.load(scenario, overrides)
     if sha256 and sc.sha256 != sha256:
         raise RuntimeError(f"the scenario file {sc.source} on this worker differs from the batch's "
                            f"(sha256 {sc.sha256[:12]} != {sha256[:12]}); install the same version everywhere")
     with borrowed_world(sc) as world:
-        curves = api.run(sc, seed=seed, days=days, world=world).curves
-    return curves[CURVE_COLUMNS]
+        result = api.run(sc, seed=seed, days=days, world=world)
+        curves, events = result.curves, result.events
+    captures = [[place, faction, when] for (place, faction), when in first_captures(events).items()]
+    return curves[CURVE_COLUMNS], captures
 
 
 def execute(job: Job) -> Outcome:
@@ -98,10 +105,10 @@ def execute(job: Job) -> Outcome:
     spec = job.spec
     record: dict[str, Any] = {"run_id": spec.run_id, "point": spec.point, "replicate": spec.replicate,
                               "seed": spec.seed, "params": spec.params, "status": "ok", "error": None,
-                              "wall_seconds": 0.0}
+                              "wall_seconds": 0.0, "captures": []}
     curves = None
     try:
-        curves = simulate(job.scenario, job.overrides, spec.seed, job.days, job.scenario_sha256)
+        curves, record["captures"] = simulate(job.scenario, job.overrides, spec.seed, job.days, job.scenario_sha256)
     except Exception as exc:  # noqa: BLE001 - a failing run is data, recorded with its error
         last = traceback.extract_tb(exc.__traceback__)[-1:] or None
         where = f" (at {Path(last[0].filename).name}:{last[0].lineno})" if last else ""

@@ -5,7 +5,9 @@ Layout (read concurrently by other tools, e.g. the dashboard; keep it stable):
     DIR/manifest.json                 experiment and scenario (paths, sha256), package version, design kind,
                                       parameter names, master seed, number of runs, days
     DIR/runs/<run_id>.json            one per finished run: run_id, point, replicate, seed, params, status,
-                                      error, wall_seconds; written last, so its presence means "done"
+                                      error, wall_seconds, captures ([place, faction, date] of the first
+                                      time each faction took each place); written last, so its presence
+                                      means "done"
     DIR/curves/part-<run_id:06d>.parquet
                                       one per successful run: run_id, date, day, faction, area_km2, gained_km2,
                                       locality_km2, locality_gained_km2, front_km, strength, units, places_held
@@ -130,6 +132,11 @@ class BatchStore:
         df = pd.DataFrame(rows, columns=RUN_FIELDS + params)
         return df.astype({"run_id": "int64", "point": "int64", "replicate": "int64", "seed": "int64",
                           "wall_seconds": "float64"})
+
+    def captures(self) -> pd.DataFrame:
+        """Every successful run's first captures: run_id, place, faction, date (ISO)."""
+        rows = [(r["run_id"], *c) for r in self.records() if r.get("status") == "ok" for c in r.get("captures", [])]
+        return pd.DataFrame(rows, columns=["run_id", "place", "faction", "date"])
 
     def consolidate(self) -> pd.DataFrame:
         """Rewrite DIR/runs.parquet from the records and return the table."""

@@ -10,10 +10,15 @@ unit (km² for km² claims).
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from sim import measures
+from sim.compare import capture_offset
+from sim.io.claims import area_claims, capture_claims
 
 BAND_QUANTILES = {"p05": 0.05, "p25": 0.25, "median": 0.5, "p75": 0.75, "p95": 0.95}
 BAND_MEASURES = ("area_km2", "gained_km2", "locality_km2", "locality_gained_km2", "front_km", "strength", "units",
@@ -68,21 +73,15 @@ def crps_range(x: np.ndarray, low: float, high: float) -> float:
 
 
 def claim_values(curves: pd.DataFrame, claim: Any, region_km2: float | None = None) -> np.ndarray:
-    """Each run's simulated value for one claim (its date, faction and measure)."""
+    """Each run's simulated value for one area claim (its date, faction and measure; sim.measures)."""
     day = curves[(curves["date"] == claim["date"]) & (curves["faction"] == claim["faction"])]
-    if claim["measure"] == "gained_km2":
-        return day["gained_km2"].to_numpy(float)
-    if claim["measure"] == "held_km2":
-        return day["area_km2"].to_numpy(float)
-    if region_km2 is None:
-        raise ValueError("held_pct claims need the region's area")
-    return 100.0 * day["area_km2"].to_numpy(float) / region_km2
+    return measures.values(day, claim["measure"], region_km2)
 
 
 def score_claims(curves: pd.DataFrame, claims: pd.DataFrame, region_km2: float | None = None) -> pd.DataFrame:
-    """One row per claim: runs, median and 90% band, share in range, percentile of the claim, CRPS."""
+    """One row per area claim: runs, median and 90% band, share in range, percentile of the claim, CRPS."""
     rows = []
-    for _, c in claims.iterrows():
+    for _, c in area_claims(claims).iterrows():
         x = claim_values(curves, c, region_km2)
         n = len(x)
         if n:
@@ -98,24 +97,94 @@ def score_claims(curves: pd.DataFrame, claims: pd.DataFrame, region_km2: float |
     return pd.DataFrame(rows, columns=CLAIM_SCORE_COLUMNS)
 
 
+CAPTURE_SCORE_COLUMNS = ["place", "faction", "claimed", "date_low", "date_high", "source", "runs", "median_date",
+                         "p05_date", "p95_date", "share_in_range", "never", "mean_abs_days", "median_days_off",
+                         "crps_days"]
+
+
+def capture_offsets(captures: pd.DataFrame, claim: Any, run_ids: Any, end: str) -> pd.DataFrame:
+    """Per run: the simulated date of one capture claim (None if not made by `end`), days off and status."""
+    mine = captures[(captures["place"] == claim["place"]) & (captures["faction"] == claim["faction"])]
+    when = dict(zip(mine["run_id"], mine["date"], strict=True))
+    rows = []
+    for rid in run_ids:
+        sim = when.get(rid)
+        off, status = capture_offset(sim, claim["date_low"], claim["date_high"], end)
+        rows.append({"run_id": rid, "simulated": sim, "days_off": off, "status": status})
+    return pd.DataFrame(rows, columns=["run_id", "simulated", "days_off", "status"])
+
+
+def score_captures(captures: pd.DataFrame, claims: pd.DataFrame, run_ids: Any, end: str) -> pd.DataFrame:
+    """One row per capture claim: simulated dates over the runs, share in range, mean |days off|, CRPS of the date.
+
+    Dates are counted in days from the claim's reported date. A run that has not made the capture by `end`
+    is censored at the day after `end`, and so is the claimed range: the score then compares what the runs
+    could show. "In range" counts runs inside the claimed dates, and runs that have not made a capture the
+    sources date after the run.
+    """
+    rows = []
+    ids = list(run_ids)
+    e = date.fromisoformat(end)
+    for _, c in capture_claims(claims).iterrows():
+        per_run = capture_offsets(captures, c, ids, end)
+        ref = date.fromisoformat(c["date"])
+        censor = (e - ref).days + 1
+        days = np.array([(date.fromisoformat(x) - ref).days if x else censor for x in per_run["simulated"]], float)
+        lo = min((date.fromisoformat(c["date_low"]) - ref).days, censor)
+        hi = min((date.fromisoformat(c["date_high"]) - ref).days, censor)
+        n = len(days)
+        off = per_run["days_off"].fillna(0.0).to_numpy(float)
+        in_range = per_run["status"].isin(["in range", "not yet"]).to_numpy()
+        made = per_run["simulated"].notna().to_numpy()
+        q05, q50, q95 = (_day_quantile(days, q, ref, censor) for q in (0.05, 0.5, 0.95))
+        rows.append({"place": c["place"], "faction": c["faction"], "claimed": c["date"], "date_low": c["date_low"],
+                     "date_high": c["date_high"], "source": c["source"], "runs": n,
+                     "median_date": q50, "p05_date": q05, "p95_date": q95,
+                     "share_in_range": float(in_range.mean()) if n else float("nan"),
+                     "never": float((~made).mean()) if n else float("nan"),
+                     "mean_abs_days": float(np.abs(off).mean()) if n else float("nan"),
+                     "median_days_off": float(np.median(off)) if n else float("nan"),
+                     "crps_days": crps_range(days, lo, hi) if n else float("nan")})
+    return pd.DataFrame(rows, columns=CAPTURE_SCORE_COLUMNS)
+
+
+def _day_quantile(days: np.ndarray, q: float, ref: date, censor: int) -> str:
+    """A quantile of simulated capture days as an ISO date ('' if none, or beyond the run)."""
+    if not len(days):
+        return ""
+    d = float(np.quantile(days, q))
+    return "" if d >= censor else (ref + timedelta(days=int(round(d)))).isoformat()
+
+
 def range_distance(sim: np.ndarray, low: float, high: float, scale: float) -> np.ndarray:
     """How far simulated values lie outside a claimed range, relative to `scale` (0 inside the range)."""
     sim = np.asarray(sim, dtype=float)
     return np.maximum(0.0, np.maximum(low - sim, sim - high)) / scale
 
 
-def claim_error(curves: pd.DataFrame, claims: pd.DataFrame, region_km2: float | None = None) -> pd.Series:
+CAPTURE_SCALE_DAYS = 14.0  # a capture two weeks outside its reported dates weighs like an area 100% off
+
+
+def claim_error(curves: pd.DataFrame, claims: pd.DataFrame, region_km2: float | None = None,
+                captures: pd.DataFrame | None = None, end: str | None = None) -> pd.Series:
     """Per run: the mean relative distance of its values to the claimed ranges (0 = inside every range).
 
     Conflicting claims (5,000-6,000 and 6,000-7,000 km²) cannot both hold; the mean distance is smallest
-    between them, which is what the sources together support.
+    between them, which is what the sources together support. Capture claims count when the runs' captures
+    are given: days outside the reported dates over CAPTURE_SCALE_DAYS (a censored run counts its lower bound).
     """
     parts = []
-    for _, c in claims.iterrows():
+    for _, c in area_claims(claims).iterrows():
         day = curves[(curves["date"] == c["date"]) & (curves["faction"] == c["faction"])]
         vals = claim_values(curves, c, region_km2)
         scale = max(abs(float(c["value"])), 1.0)
         parts.append(pd.Series(range_distance(vals, c["low"], c["high"], scale), index=day["run_id"].to_numpy()))
+    if captures is not None and end is not None and len(curves):
+        ids = curves["run_id"].unique()
+        for _, c in capture_claims(claims).iterrows():
+            per_run = capture_offsets(captures, c, ids, end)
+            parts.append(pd.Series(per_run["days_off"].fillna(0.0).abs().to_numpy() / CAPTURE_SCALE_DAYS,
+                                   index=per_run["run_id"].to_numpy()))
     if not parts:
         return pd.Series(dtype=float)
     return pd.concat(parts, axis=1).mean(axis=1).rename("claim_error")
@@ -174,11 +243,17 @@ def summarize_batch(root: Any, claims_path: str | None = None) -> dict[str, Any]
         claims = read_claims(claims_path)
     band_table = bands(curves)
     write_text(store.root / "summary.csv", band_table.to_csv(index=False, float_format="%.3f", lineterminator="\n"))
-    scores = None
+    scores = capture_scores = None
     if claims is not None:
-        area = region_km2(manifest) if (claims["measure"] == "held_pct").any() else None
+        area = region_km2(manifest) if claims["measure"].map(
+            lambda m: m in measures.AREA_MEASURES and measures.is_share(m)).any() else None
         scores = score_claims(curves, claims, area)
         write_text(store.root / "claims.csv", scores.to_csv(index=False, float_format="%.4f", lineterminator="\n"))
+        if len(capture_claims(claims)):
+            ok_ids = runs[runs["status"] == "ok"]["run_id"].tolist()
+            capture_scores = score_captures(store.captures(), claims, ok_ids, batch_end(manifest))
+            write_text(store.root / "captures.csv",
+                       capture_scores.to_csv(index=False, float_format="%.4f", lineterminator="\n"))
     out = manifest.get("outcome") or {}
     faction = out.get("faction") or (str(curves["faction"].iloc[0]) if len(curves) else "")
     measure, when = out.get("measure", "gained_km2"), out.get("date")
@@ -196,9 +271,10 @@ def summarize_batch(root: Any, claims_path: str | None = None) -> dict[str, Any]
     for m in ("gained_km2", "area_km2"):
         sections.append((plots.MEASURE_LABELS[m],
                          plots.bands_figure(band_table, m, claims, colours, names, title=plots.MEASURE_LABELS[m])))
-    if scores is not None:
-        sections.append(("Claims", plots.table_html(scores.drop(columns=["source"]).assign(
-            source=scores["source"].str.slice(0, 60)))))
+    if scores is not None and len(scores):
+        sections.append(("Claims", plots.table_html(scores)))
+    if capture_scores is not None:
+        sections.append(("Dated captures", plots.table_html(capture_scores)))
     if params and len(points):
         label = f"{names.get(faction, faction)} {plots.MEASURE_LABELS.get(measure, measure)}" + (
             f" on {when}" if when else " at the end")
@@ -206,7 +282,12 @@ def summarize_batch(root: Any, claims_path: str | None = None) -> dict[str, Any]
                                                  & (claims["measure"] == {"area_km2": "held_km2"}.get(measure, measure))]
         sections.append(("Parameters and outcome", plots.scatter_figure(points, params, label, rel)))
     write_text(store.root / "summary.html", plots.html_page(title, sections))
-    return {"bands": band_table, "claims": scores, "outcomes": points, "runs": runs}
+    return {"bands": band_table, "claims": scores, "captures": capture_scores, "outcomes": points, "runs": runs}
+
+
+def batch_end(manifest: dict[str, Any]) -> str:
+    """The last recorded day of a batch's runs (ISO date): its start plus its days."""
+    return (date.fromisoformat(str(manifest["start"])[:10]) + timedelta(days=int(manifest["days"]))).isoformat()
 
 
 def html_escape(value: Any) -> str:

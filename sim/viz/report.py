@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import html
 import importlib.util
 import json
 from pathlib import Path
@@ -19,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim import measures
+from sim.io.claims import area_claims
 from sim.viz.geometry import outline_xy, places_xy, roads_xy, zones_xy
 
 if TYPE_CHECKING:
@@ -55,8 +58,15 @@ def _two_rows(titles: tuple[str, str]) -> dict[str, Any]:
 
 def curves_spec(curves: pd.DataFrame, colours: dict[str, str], names: dict[str, str],
                 claims: pd.DataFrame | None = None, region_km2: float | None = None) -> dict[str, Any]:
-    """`curves_figure` as a plain figure dict (data and layout; plotly's default template not included)."""
+    """`curves_figure` as a plain figure dict (data and layout; plotly's default template not included).
+
+    Solid lines count held ground (`area_km2`, `gained_km2`); dashed lines count by localities, shown for the
+    factions a locality-based claim is about and one click away in the legend for the others.
+    """
     axes = {1: ("x", "y"), 2: ("x2", "y2")}
+    claims = area_claims(claims) if claims is not None else None
+    by_locality = set() if claims is None else set(
+        claims[claims["measure"].map(lambda m: measures.column(m).startswith("locality"))]["faction"])
     data: list[dict[str, Any]] = []
     for fid, df in curves.groupby("faction", sort=False):
         colour = colours.get(fid, "#888")
@@ -65,22 +75,33 @@ def curves_spec(curves: pd.DataFrame, colours: dict[str, str], names: dict[str, 
             data.append({"type": "scatter", "x": x, "y": df[col].to_numpy(), "mode": "lines", "name": names.get(fid, fid),
                          "legendgroup": fid, "showlegend": row == 1, "line": {"color": colour, "width": 2.5},
                          "xaxis": axes[row][0], "yaxis": axes[row][1]})
-    if claims is not None and len(claims):
-        for _, c in claims.iterrows():
-            row, scale = {"held_km2": (1, 1.0), "gained_km2": (2, 1.0)}.get(c["measure"], (1, None))
-            if scale is None:  # held_pct: a share of the region
-                if not region_km2:
-                    continue
-                scale = region_km2 / 100.0
-            value, low, high = c["value"] * scale, c["low"] * scale, c["high"] * scale
-            data.append({
-                "type": "scatter", "x": [c["date"]], "y": [value], "mode": "markers", "showlegend": False,
-                "marker": {"symbol": "diamond", "size": 11, "color": colours.get(c["faction"], "#000"),
-                           "line": {"color": "black", "width": 1}},
-                "error_y": {"type": "data", "symmetric": False, "array": [high - value], "arrayminus": [value - low]},
-                "hovertemplate": (f"<b>{c['source']}</b><br>{c['measure']}: {c['value']:,.0f} "
-                                  f"({c['low']:,.0f}–{c['high']:,.0f})<br>{str(c.get('quote', ''))[:160]}<extra></extra>"),
-                "name": str(c["source"]), "xaxis": axes[row][0], "yaxis": axes[row][1]})
+        if "locality_km2" in df:
+            for row, col in ((1, "locality_km2"), (2, "locality_gained_km2")):
+                data.append({"type": "scatter", "x": x, "y": df[col].to_numpy(), "mode": "lines",
+                             "name": f"{names.get(fid, fid)}, by localities", "legendgroup": f"{fid}-localities",
+                             "showlegend": row == 1, "visible": True if fid in by_locality else "legendonly",
+                             "line": {"color": colour, "width": 1.5, "dash": "dash"},
+                             "xaxis": axes[row][0], "yaxis": axes[row][1]})
+    first = True
+    for _, c in (claims.iterrows() if claims is not None else ()):
+        col_scale = measures.to_curve_units(c["measure"], region_km2)
+        if col_scale is None:
+            continue
+        col, scale = col_scale
+        row = 2 if "gained" in col else 1
+        value, low, high = c["value"] * scale, c["low"] * scale, c["high"] * scale
+        data.append({
+            "type": "scatter", "x": [c["date"]], "y": [value], "mode": "markers", "showlegend": first,
+            "legendgroup": "claims", "name": "reported claims (range as error bar)",
+            "marker": {"symbol": "diamond", "size": 11, "color": colours.get(c["faction"], "#000"),
+                       "line": {"color": "black", "width": 1}},
+            "error_y": {"type": "data", "symmetric": False, "array": [high - value], "arrayminus": [value - low]},
+            "hovertemplate": (f"<b>{html.escape(str(c['source']))}</b><br>{c['measure']} "
+                              f"({measures.COUNTING[c['measure']]}): {c['value']:,.0f} "
+                              f"({c['low']:,.0f}–{c['high']:,.0f})<br>{html.escape(str(c.get('quote', ''))[:160])}"
+                              "<extra></extra>"),
+            "xaxis": axes[row][0], "yaxis": axes[row][1]})
+        first = False
     layout = _two_rows(("Territory held (km²)", "Gained since start (km²)"))
     for key in ("xaxis", "xaxis2"):
         layout[key].update(GRID)
@@ -134,6 +155,9 @@ def map_spec(result: RunResult) -> dict[str, Any]:
         "opacity": 0.55, "colorbar": {"tickvals": list(range(1, n + 1)), "ticktext": [m.factions.names[f] for f in ids],
                                       "title": {"text": "held by"}},
         "hoverinfo": "skip"}]
+    fx, fy = _front_xy(m, xs, ys, days[-1])
+    data.append({"type": "scatter", "x": fx, "y": fy, "mode": "markers", "name": "front line",
+                 "marker": {"size": 3, "color": "#111", "symbol": "square"}, "hoverinfo": "skip"})
     for name, geom in sc.map.context:
         ox, oy = outline_xy(grid, geom)
         data.append(_lines(ox, oy, name, {"color": "#999", "width": 1}, hoverinfo="skip", showlegend=False))
@@ -156,8 +180,11 @@ def map_spec(result: RunResult) -> dict[str, Any]:
             "customdata": [[p.kind, "estimated" if p.estimated else "located"] for p in sc.places],
             "hovertemplate": "%{text}<br>%{customdata[0]} (%{customdata[1]})<extra></extra>", "name": "places"})
     labels = [m.snapshot_dates[i].date().isoformat() for i in days]
-    frames = [{"data": [{"type": "heatmap", "z": z(i)}], "traces": [0], "name": lab}
-              for i, lab in zip(days, labels, strict=True)]
+    frames = []
+    for i, lab in zip(days, labels, strict=True):
+        fx, fy = _front_xy(m, xs, ys, i)
+        frames.append({"data": [{"type": "heatmap", "z": z(i)}, {"type": "scatter", "x": fx, "y": fy}],
+                       "traces": [0, 1], "name": lab})
     layout = {
         "height": 720, "title": {"text": "Control by day"}, **LIGHT,
         "xaxis": {"title": {"text": "km (equal-area projection)"}, "scaleanchor": "y", "showgrid": False,
@@ -175,6 +202,12 @@ def map_spec(result: RunResult) -> dict[str, Any]:
              "args": [[None], {"mode": "immediate", "frame": {"duration": 0}}]}]}],
     }
     return {"data": data, "layout": layout, "frames": frames}
+
+
+def _front_xy(m: Any, xs: np.ndarray, ys: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
+    """Centres (km) of the cells on a front line on a recorded day."""
+    rows, cols = np.nonzero(m.front_cells(day))
+    return xs[cols].astype(np.float32), ys[rows].astype(np.float32)
 
 
 def map_figure(result: RunResult) -> go.Figure:
@@ -283,14 +316,65 @@ def figure_div(fig: dict[str, Any], div_id: str) -> str:
             f'{to_js(fig.get("data", []))},{layout_js},{{"responsive":true}}){then}}};</script></div>')
 
 
+TABLE_CSS = ("<style>table.claims{border-collapse:collapse;font-size:13px;margin:8px 0 24px}"
+             "table.claims th,table.claims td{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left;"
+             "vertical-align:top}table.claims td.num{text-align:right}.early{color:#b03a2e}.late{color:#1f618d}"
+             ".ok{color:#1e8449}</style>")
+
+
+def _table(headers: list[str], rows: list[list[Any]], numeric: set[int] = frozenset()) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(
+        f"<td class='num'>{c}</td>" if i in numeric else f"<td>{c}</td>" for i, c in enumerate(r)) + "</tr>"
+        for r in rows)
+    return f"<table class='claims'><tr>{head}</tr>{body}</table>"
+
+
+def claims_tables(result: RunResult, claims: Any) -> str:
+    """HTML tables: each area claim against the run, each dated capture with the simulated date and days off."""
+    from sim.compare import compare_captures, compare_claims, first_captures
+
+    if claims is None or not len(claims):
+        return ""
+    out = []
+    cmp = compare_claims(result.curves, claims, result.model.world.region_area_km2)
+    if len(cmp):
+        rows = [[r.date, html.escape(r.faction), f"{r.measure} ({measures.COUNTING[r.measure]})",
+                 f"{r.claimed:,.0f} ({r.low:,.0f}–{r.high:,.0f})",
+                 "n/a" if r.simulated != r.simulated else f"{r.simulated:,.0f}",
+                 "<span class='ok'>yes</span>" if r.in_range else "no", html.escape(str(r.source))]
+                for r in cmp.itertuples()]
+        out.append("<h3>Against the reported areas</h3>" + _table(
+            ["date", "faction", "measure", "claimed (range)", "simulated", "in range", "source"], rows, {4}))
+    end = str(result.curves["date"].max())
+    caps = compare_captures(first_captures(result.events), claims, end)
+    if len(caps):
+        caps = caps.sort_values(["claimed", "place"], kind="stable")
+        rows = []
+        for r in caps.itertuples():
+            reported = r.claimed if r.date_low == r.date_high else f"{r.claimed} ({r.date_low} – {r.date_high})"
+            off = {"in range": "<span class='ok'>in range</span>", "not yet": "not yet (as reported)",
+                   "not by end": f"<span class='late'>not by {end} (≥ {r.days_off:.0f} days late)</span>"}.get(
+                r.status, f"<span class='{r.status}'>{abs(r.days_off):.0f} days {r.status}</span>")
+            rows.append([html.escape(r.place), html.escape(r.faction), reported, r.simulated or "—", off,
+                         html.escape(str(r.source))])
+        out.append("<h3>Dated captures: reported and simulated</h3>" + _table(
+            ["place", "taken by", "reported", "simulated", "simulated vs reported", "source"], rows))
+    return "".join(out)
+
+
 def report_html(result: RunResult, claims: Any = None) -> str:
-    """One self-contained HTML page (plotly.js inlined) with the curves and the map."""
+    """One self-contained HTML page (plotly.js inlined) with the curves, the claims, the captures and the map."""
     m, sc = result.model, result.scenario
     curves = curves_spec(result.curves, m.factions.colours, m.factions.names, claims, m.world.region_area_km2)
-    title = f"{sc.meta.title} — seed {result.seed}, {result.days} days"
+    title = html.escape(f"{sc.meta.title} — seed {result.seed}, {result.days} days")
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title>"
             "<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>"
-            f"<script>{plotly_js()}</script></head>"
+            f"<script>{plotly_js()}</script>{TABLE_CSS}</head>"
             f"<body style='font-family:sans-serif;max-width:1100px;margin:auto'><h2>{title}</h2>"
-            f"<p>{sc.meta.description}</p>{figure_div(curves, 'report-curves')}{figure_div(map_spec(result), 'report-map')}"
-            "</body></html>")
+            f"<p>{html.escape(sc.meta.description)}</p>{figure_div(curves, 'report-curves')}"
+            f"{claims_tables(result, claims)}{figure_div(map_spec(result), 'report-map')}"
+            "<p style='font-size:13px;color:#555'>Black squares mark the front line: cells held by a faction "
+            "next to ground held by a faction hostile to it. Territory counts every cell a faction holds, "
+            "including desert it has enclosed or swept past (the enclosure rule); dashed curves count by "
+            "localities instead.</p></body></html>")
