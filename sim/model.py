@@ -97,10 +97,11 @@ class ConflictModel(mesa.Model):
     # ----------------------------------------------------------------- units
     def add_unit(self, name: str, faction: str, cell: int, strength: float, mobility: str = "motorised",
                  posture: str = "attack", fire: str = "aimed", firepower: float = 1.0, speed: float = 1.0) -> Unit:
-        """Place a new unit; its strength is scaled by its faction's `strength_scale`."""
+        """Place a new unit; its strength and speed are scaled by its faction's `strength_scale`, `speed_scale`."""
         fi = self.factions.index[faction]
-        scale = self.factions.doctrine[fi]["strength_scale"]
-        unit = Unit(self, name, fi, int(cell), strength * scale, mobility, posture, fire, firepower, speed)
+        doc = self.factions.doctrine[fi]
+        unit = Unit(self, name, fi, int(cell), strength * doc["strength_scale"], mobility, posture, fire, firepower,
+                    speed * doc["speed_scale"])
         order = self._order_for(name, faction)
         if order is not None and posture == "attack":
             unit.orders = orders.OrderState(order)
@@ -259,9 +260,10 @@ class ConflictModel(mesa.Model):
                 for u in attackers:
                     if u.mobility == mob and u.unique_id in going:
                         u.route = movement.route_to(cost, u.cell, going[u.unique_id])
-            for u in attackers:
-                if self._in_believed_zone(u):  # pull out of a zone the faction now knows is enforced
-                    u.route = self.supply_network(fi).route_to_source(u.cell)
+        for u in units:  # pull out of a zone the faction now knows is enforced, even while holding by orders
+            if u.posture == "attack" and not u.retreating and u.in_supply and self._in_believed_zone(u):
+                u.holding = False
+                u.route = self.supply_network(u.faction).route_to_source(u.cell)
 
     def _follow_orders(self, units: list[Unit]) -> dict[int, np.ndarray]:
         """Settle today's task of every unit under orders; return {unit id: target cells} of those that go.

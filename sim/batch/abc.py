@@ -122,7 +122,10 @@ def calibrate(exp: Experiment, out: str | Path, evaluator: Evaluator | None = No
     """
     cal = exp.calibration
     assert cal is not None, "not a calibration experiment"
-    claims = read_claims(claims_path or exp.claims) if claims is None else claims
+    if claims is None:
+        claims = read_claims(claims_path or exp.claims)
+        if cal.claims_until:  # later claims are held out (see `badia hindcast` for scoring them)
+            claims = claims[claims["date"] <= cal.claims_until]
     fit_exp = exp if fit_days is None else replace(exp, days=fit_days)
     out = Path(out)
     params = exp.parameters

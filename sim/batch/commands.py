@@ -188,9 +188,11 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     if len(res.capture_scores):
         print()
         print(capture_score_table(res.capture_scores))
-        print(f"\nMedian absolute error over the {len(res.capture_errors)} held-out captures: "
-              f"{_num(res.median_abs_days)} days (each capture's ensemble median of |days outside the "
-              f"reported dates|)")
+        within = int(res.capture_errors["in_window"].sum())
+        print(f"\nMedian absolute error over the {within} held-out captures dated within the forecast: "
+              f"{_num(res.median_abs_days)} days; over all {len(res.capture_errors)} held-out captures (later ones "
+              f"included): {_num(res.median_abs_days_all)} days. Each capture's error is the ensemble median of "
+              f"|days outside the reported dates|.")
     print(f"\nWrote {out}/ (hindcast.html, hindcast.json, hindcast_areas.csv, hindcast_captures.csv, "
           f"hindcast_errors.csv; the calibration beside them)")
     return 0

@@ -59,6 +59,7 @@ class Calibration:
     replicates: int = 1  # runs per parameter set; the distance is their mean
     generations: int = 3  # smc only
     predictive: int = 0  # runs of the posterior predictive ensemble (0: use the accepted runs)
+    claims_until: str | None = None  # fit only the claims dated up to this day (ISO); later ones are held out
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ def load_experiment(name_or_path: str | Path, check_keys: bool = True) -> Experi
     overrides = _overrides(top, src)
     parameters = _parameters(top, src)
     calibration = _calibration(top.sub("calibration", ("method", "samples", "accept", "replicates", "generations",
-                                                       "predictive"))) if top.has("calibration") else None
+                                                       "predictive", "claims_until"))) if top.has("calibration") else None
     design = top.sub("design", ("kind", "replicates", "samples", "levels", "common_seeds"),
                      required=calibration is None)
     kind = design.string("kind", "ensemble" if calibration is None else "prior", choices=None)
@@ -274,7 +275,8 @@ def _calibration(t: Table) -> Calibration:
     return Calibration(method=t.string("method", "rejection", choices=ABC_METHODS),
                        samples=t.integer("samples", 200, lo=2), accept=accept,
                        replicates=t.integer("replicates", 1, lo=1), generations=t.integer("generations", 3, lo=1),
-                       predictive=t.integer("predictive", 0, lo=0))
+                       predictive=t.integer("predictive", 0, lo=0),
+                       claims_until=None if not t.has("claims_until") else t.when("claims_until").date().isoformat())
 
 
 def _outcome(t: Table, sc: Any, claims: str | None, days: int) -> Outcome:

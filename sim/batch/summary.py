@@ -129,7 +129,8 @@ def score_captures(captures: pd.DataFrame, claims: pd.DataFrame, run_ids: Any, e
         per_run = capture_offsets(captures, c, ids, end)
         ref = date.fromisoformat(c["date"])
         censor = (e - ref).days + 1
-        days = np.array([(date.fromisoformat(x) - ref).days if x else censor for x in per_run["simulated"]], float)
+        days = np.array([(date.fromisoformat(x) - ref).days if isinstance(x, str) else censor
+                         for x in per_run["simulated"]], float)
         lo = min((date.fromisoformat(c["date_low"]) - ref).days, censor)
         hi = min((date.fromisoformat(c["date_high"]) - ref).days, censor)
         n = len(days)

@@ -417,7 +417,8 @@ def _mobility(t: Table) -> dict[str, dict[str, float]]:
 DOCTRINE_BOUNDS: dict[str, tuple[float, float | None, bool]] = {
     "aggression": (0, 1, False), "retreat_threshold": (0, 1, False), "caution": (0, None, False),
     "value_hours": (0, None, False), "territory_value": (0, None, False), "horizon_hours": (0, None, True),
-    "zone_respect": (0, 1, False), "strength_scale": (0, None, True), "pocket_days": (0, None, False),
+    "zone_respect": (0, 1, False), "strength_scale": (0, None, True), "speed_scale": (0, None, True),
+    "pocket_days": (0, None, False),
 }
 
 
@@ -560,7 +561,7 @@ def _event(t: Table, resolve: _Resolver, fids: list[str], zones: list[str],
         if b not in fids or b == a:
             raise t.fail("b", "another faction id", b, did_you_mean(b, fids))
         return s.Event(**base, a=a, b=b, relation=t.string("relation", choices=s.RELATIONS))
-    key = t.string("key", choices=[f for f in DOCTRINE_BOUNDS if f != "strength_scale"])
+    key = t.string("key", choices=[f for f in DOCTRINE_BOUNDS if f not in ("strength_scale", "speed_scale")])
     lo, hi, open_ = DOCTRINE_BOUNDS[key]
     return s.Event(**base, faction=_faction_ref(t, "faction", fids), key=key,
                    value=t.number("value", lo=lo, hi=hi, lo_open=open_))

@@ -193,6 +193,7 @@ class Doctrine:
     horizon_hours: float = 120.0
     zone_respect: float = 0.0
     strength_scale: float = 1.0
+    speed_scale: float = 1.0  # multiplies the speed of every unit of the faction (a calibration knob)
     pocket_days: float = 7.0  # days ground cut off from the faction's sources, with no garrison, holds out
 
 
