@@ -126,12 +126,20 @@ def summary_text(result) -> str:  # noqa: ANN001 - RunResult, imported lazily
 
 
 def comparison_text(curves, claims, region_km2: float, events=None) -> str:  # noqa: ANN001 - DataFrames
-    """The area claims against the run's curves, and the capture claims against its events, as tables."""
+    """The area claims against the run's curves, and the capture claims against its events, as tables.
+
+    Claims dated after the run's last day are counted, not shown, unless the run already made the capture
+    (a capture made early is news).
+    """
     from sim.compare import compare_captures, compare_claims, first_captures
+    from sim.io.claims import area_claims
     from sim.measures import COUNTING
 
+    end = str(curves["date"].max())
     parts = []
-    cmp = compare_claims(curves, claims, region_km2)
+    areas = area_claims(claims)
+    later = int((areas["date"] > end).sum())
+    cmp = compare_claims(curves, areas[areas["date"] <= end], region_km2)
     if len(cmp):
         rows = [[r.date, r.faction, r.measure, COUNTING[r.measure], r.claimed, f"{r.low:,.0f}-{r.high:,.0f}",
                  r.simulated, r.difference, r.in_range, shorten(r.source)] for r in cmp.itertuples()]
@@ -140,16 +148,20 @@ def comparison_text(curves, claims, region_km2: float, events=None) -> str:  # n
                      + format_table(rows, ["date", "faction", "measure", "counted", "claimed", "range",
                                            "simulated", "diff", "in range", "source"]))
     if events is not None:
-        end = str(curves["date"].max())
         caps = compare_captures(first_captures(events), claims, end)
-        if len(caps):
-            caps = caps.sort_values(["claimed", "place"], kind="stable")
+        shown = caps[(caps["date_low"] <= end) | (caps["simulated"] != "")]
+        later += len(caps) - len(shown)
+        if len(shown):
+            shown = shown.sort_values(["claimed", "place"], kind="stable")
             rows = [[r.place, r.faction, _range(r.claimed, r.date_low, r.date_high), r.simulated or f"not by {end}",
-                     _days(r.days_off, r.status), shorten(r.source, 48)] for r in caps.itertuples()]
-            inside = int((caps["status"] == "in range").sum())
-            parts.append(f"Dated captures ({inside} of {len(caps)} in the reported range; "
+                     _days(r.days_off, r.status), shorten(r.source, 48)] for r in shown.itertuples()]
+            inside = int((shown["status"] == "in range").sum())
+            parts.append(f"Dated captures ({inside} of {len(shown)} in the reported range; "
                          f"days early (-) or late (+) against the range):\n"
                          + format_table(rows, ["place", "by", "reported", "simulated", "days off", "source"]))
+    if later:
+        parts.append(f"{later} more claim(s) are dated after {end}, the run's last day: run longer (--days) to "
+                     "set the run against them.")
     return "\n\n".join(parts)
 
 

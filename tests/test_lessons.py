@@ -60,9 +60,17 @@ def _badia(base: RunData, what: RunData) -> None:
     assert len(strikes) and strikes["time"].str.startswith("2017-05-18").all()
 
 
+def _rivers(base: RunData, what: RunData) -> None:
+    assert captured(base, "Eastford", "west") and not captured(what, "Eastford", "west")
+    assert captured(what, "Bridge", "west")  # the assault gets across either way, by the bridge or by fording
+    assert last(base, "west", "gained_km2") > 1.5 * last(what, "west", "gained_km2")
+    orders = base.events[base.events["kind"] == "order"]["place"].tolist()
+    assert orders == ["Bridge", "Eastford"]  # the assault group's objectives, in the order it was given
+
+
 CHECKS: dict[str, Callable[[RunData, RunData], None]] = {
     "roads_are_arteries": _roads, "resources_as_objectives": _resources, "supply_and_encirclement": _supply,
-    "red_line": _red_line, "two_front_war": _two_fronts, "badia_2017": _badia}
+    "red_line": _red_line, "two_front_war": _two_fronts, "badia_2017": _badia, "rivers_and_orders": _rivers}
 
 
 def test_at_least_five_lessons_each_with_a_check() -> None:

@@ -65,8 +65,8 @@ def curves_spec(curves: pd.DataFrame, colours: dict[str, str], names: dict[str, 
     """
     axes = {1: ("x", "y"), 2: ("x2", "y2")}
     claims = area_claims(claims) if claims is not None else None
-    by_locality = set() if claims is None else set(
-        claims[claims["measure"].map(lambda m: measures.column(m).startswith("locality"))]["faction"])
+    by_locality = set() if claims is None or not len(claims) else set(
+        claims.loc[[measures.column(m).startswith("locality") for m in claims["measure"]], "faction"])
     data: list[dict[str, Any]] = []
     for fid, df in curves.groupby("faction", sort=False):
         colour = colours.get(fid, "#888")
