@@ -97,8 +97,11 @@ def test_map_figure_shows_one_day_with_hover_layers(corridor: rundata.RunData) -
     assert text[0, 0].startswith("terrain: desert") and "nearest place: " in text[0, 0]
     names = [t.name for t in fig.data]
     assert "places" in names and "highway" in names
+    front = fig.data[1]
+    assert front.name == "front line" and len(front.x) == int(corridor.front_cells(3).sum()) > 0
     patch = figures.day_patch(corridor, 0).to_plotly_json()
-    assert len(patch["operations"]) == 3  # z, owner names and title: nothing static is resent
+    # z, owner names, the day's front line (x and y) and title: nothing static is resent
+    assert len(patch["operations"]) == 5
 
 
 def test_difference_map_counts_cells_held_differently(corridor: rundata.RunData) -> None:

@@ -79,9 +79,19 @@ def map_figure(data: RunData, day: int, height: int = 560, title: str | None = N
                   "title": "held by"},
         hovertemplate="owner: %{customdata}<br>%{text}<br>x %{x:.0f} km, y %{y:.0f} km<extra></extra>",
         name="control")
-    fig = go.Figure([heat, *_overlay_traces(data)])
+    fx, fy = front_xy(data, day)
+    front = go.Scatter(x=fx, y=fy, mode="markers", name="front line", hoverinfo="skip",
+                       marker={"size": 3, "color": "#111", "symbol": "square"})
+    fig = go.Figure([heat, front, *_overlay_traces(data)])
     _layout(fig, title or f"{data.title}: control on {data.dates[day]}", height)
     return fig
+
+
+def front_xy(data: RunData, day: int) -> tuple[list[float], list[float]]:
+    """Centres (km) of the cells on a front line that day."""
+    xs, ys = _axes(data.grid)
+    rows, cols = np.nonzero(data.front_cells(day))
+    return np.asarray(xs)[cols].round(2).tolist(), np.asarray(ys)[rows].round(2).tolist()
 
 
 def day_patch(data: RunData, day: int, title: str | None = None) -> Patch:
@@ -90,6 +100,7 @@ def day_patch(data: RunData, day: int, title: str | None = None) -> Patch:
     patch = Patch()
     patch["data"][0]["z"] = z
     patch["data"][0]["customdata"] = owner
+    patch["data"][1]["x"], patch["data"][1]["y"] = front_xy(data, day)
     patch["layout"]["title"]["text"] = title or f"{data.title}: control on {data.dates[day]}"
     return patch
 

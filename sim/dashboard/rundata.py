@@ -49,6 +49,7 @@ class RunData:
     outlines: list[tuple[str, Lines]] = field(default_factory=list)
     roads: dict[str, Lines] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
+    hostile: np.ndarray | None = None  # (days + 1, F, F) relations each day, to draw the front line
     _nearest: np.ndarray | None = None
 
     @property
@@ -72,6 +73,14 @@ class RunData:
                     idx[closer] = i
                 self._nearest = np.array(self.place_names, dtype=object)[idx]
         return self._nearest
+
+    def front_cells(self, day: int) -> np.ndarray:
+        """(H, W) bool: cells on a front line that day (none if the relations were not recorded)."""
+        if self.hostile is None:
+            return np.zeros(self.owner.shape[1:], dtype=bool)
+        from sim.rules.front import front_mask
+
+        return front_mask(self.owner[day], self.region, self.hostile[min(day, len(self.hostile) - 1)])
 
     def terrain_names(self) -> np.ndarray:
         return np.array(TERRAIN_CLASSES, dtype=object)[self.terrain]
@@ -100,7 +109,7 @@ def from_result(result: RunResult, claims: pd.DataFrame | None = None, title: st
         place_kinds=[p.kind for p in sc.places], curves=result.curves, events=result.events,
         region_km2=m.world.region_area_km2, claims=claims, outlines=outlines, roads=roads,
         meta={"scenario": sc.meta.name, "seed": result.seed, "days": result.days,
-              "overrides": dict(result.overrides)})
+              "overrides": dict(result.overrides)}, hostile=np.stack(m.snapshot_hostile))
 
 
 def from_run_dir(path: Path, title: str = "") -> RunData:
@@ -148,4 +157,5 @@ def from_run_dir(path: Path, title: str = "") -> RunData:
         terrain=z["terrain"], region=z["region"].astype(bool), place_names=[str(n) for n in z["place_names"]],
         place_xy=np.column_stack([px, py]).reshape(-1, 2), place_kinds=[str(k) for k in z["place_kinds"]],
         curves=curves, events=events, region_km2=float(manifest.get("region_km2", 0.0)), claims=claims,
-        outlines=outlines, roads=roads, meta={k: manifest.get(k) for k in ("scenario", "seed", "days", "overrides")})
+        outlines=outlines, roads=roads, meta={k: manifest.get(k) for k in ("scenario", "seed", "days", "overrides")},
+        hostile=z["hostile"].astype(bool) if "hostile" in z.files else None)

@@ -59,11 +59,13 @@ def manifest(result: RunResult) -> dict[str, Any]:
 
 
 def control_arrays(result: RunResult) -> dict[str, np.ndarray]:
-    """What control.npz holds: daily owner grids and everything needed to draw them."""
+    """What control.npz holds: daily owner grids, the relations of each day (for the front line, with
+    sim.rules.front.front_mask) and everything needed to draw them."""
     sc, m = result.scenario, result.model
     g = m.world.grid
     return {
         "owner": result.control,
+        "hostile": np.stack(m.snapshot_hostile),  # (days + 1, F, F): who was hostile to whom each day
         "dates": np.array([d.date().isoformat() for d in m.snapshot_dates]),
         "faction_ids": np.array(m.factions.ids),
         "faction_colours": np.array([m.factions.colours[f] for f in m.factions.ids]),
