@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import weakref
 from typing import TYPE_CHECKING
 
 import mesa
@@ -10,12 +12,31 @@ if TYPE_CHECKING:
     from sim.rules.orders import OrderState
 
 
+class _IdCounters(weakref.WeakKeyDictionary):
+    """Per-model unique-id counters that do not keep the model alive.
+
+    mesa 3.3's `Agent._ids` is a class-level defaultdict keyed by the model, so every model that ever made an
+    agent stays in memory for the life of the process (mesa issue #3179, fixed in mesa 3.5 by numbering agents
+    in `Model.register_agent`). A thousand runs in one process would keep a thousand models: about 42 MB each
+    on the Badia map. Units number themselves here instead, with the same ids (1, 2, ... per model).
+    """
+
+    def __getitem__(self, model: mesa.Model) -> itertools.count:
+        try:
+            return super().__getitem__(model)
+        except KeyError:
+            counter = self[model] = itertools.count(1)
+            return counter
+
+
 class Unit(mesa.Agent):
     """A manoeuvre unit: strength in personnel-equivalents, a cell on the grid, a posture.
 
     `posture` is what the scenario ordered (attack, defend, hold); `retreating` is set by the unit
     itself when worn down, and an out-of-supply unit cannot attack whatever its posture.
     """
+
+    _ids = _IdCounters()  # see _IdCounters: mesa 3.3 reads `self._ids[model]` in Agent.__init__
 
     def __init__(self, model: mesa.Model, name: str, faction: int, cell: int, strength: float, mobility: str,
                  posture: str, fire: str, firepower: float = 1.0, speed: float = 1.0) -> None:

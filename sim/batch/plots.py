@@ -156,12 +156,8 @@ def readable(v: float, share: bool = False) -> str:
     return f"{v:.3g}"
 
 
-def _cell(v: float, share: bool) -> str:
-    return readable(v, share)
-
-
 def table_html(df: pd.DataFrame) -> str:
     """A small HTML table with readable numbers (columns named share_* as percentages)."""
-    fmt = {c: partial(_cell, share=str(c).startswith("share")) for c in df.columns
+    fmt = {c: partial(readable, share=str(c).startswith("share")) for c in df.columns
            if pd.api.types.is_float_dtype(df[c])}
     return df.to_html(index=False, formatters=fmt, border=0, escape=True)

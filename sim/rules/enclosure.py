@@ -50,16 +50,20 @@ def cut_off(owner: np.ndarray, region: np.ndarray, friendly: np.ndarray, hostile
     out = np.zeros(owner.shape, dtype=bool)
     n = len(friendly)
     present = np.bincount(owner[region].astype(np.int64) + 1, minlength=n + 1)[1:] > 0
+    held_by: dict[tuple, np.ndarray] = {}  # allies with the same friends share their ground: label it once
     for f in range(n):
         if not (subject[f] and present[f]):
             continue
-        table = np.zeros(256, dtype=bool)
-        table[:n] = friendly[f]
-        ground = table[owner.view(np.uint8)] & region
-        for g in np.flatnonzero(hostile[f]):
-            if barriers[g] is not None:
+        bars = tuple(int(g) for g in np.flatnonzero(hostile[f]) if barriers[g] is not None)
+        key = (friendly[f].tobytes(), bars, np.asarray(anchors[f]).tobytes())
+        held = held_by.get(key)
+        if held is None:
+            table = np.zeros(256, dtype=bool)
+            table[:n] = friendly[f]
+            ground = table[owner.view(np.uint8)] & region
+            for g in bars:
                 ground &= ~barriers[g].reshape(owner.shape)
-        held = anchored(ground, anchors[f])
+            held = held_by[key] = anchored(ground, anchors[f])
         out |= (owner == f) & region & ~held
     return out
 

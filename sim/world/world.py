@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,6 +22,25 @@ from sim.world.localities import locality_areas, nearest_locality
 from sim.world.raster import GridGeometry, disk_mask, line_cells, polygon_mask, polyline_cells_4, ring_mask
 
 NO_ROAD = 0  # road layer: 0 none, then 1 + index in ROAD_CLASSES (track, road, highway)
+
+
+class SearchCache(OrderedDict):
+    """A dict that keeps only its `limit` most recently used entries."""
+
+    def __init__(self, limit: int = 16) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __getitem__(self, key: object) -> object:
+        value = super().__getitem__(key)
+        self.move_to_end(key)
+        return value
+
+    def __setitem__(self, key: object, value: object) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.limit:
+            self.popitem(last=False)
 
 
 @dataclass
@@ -48,8 +68,9 @@ class World:
     # their crossing time is already in `cell_hours`.
     barrier_combat: np.ndarray | None = field(default=None, repr=False)
     # Searches that depend on the map alone, kept for the next run on the same world (a batch reuses
-    # worlds): supply areas by (source cells, mobility, range). See sim.rules.supply.SupplyArea.
-    search_cache: dict = field(default_factory=dict, repr=False)
+    # worlds): supply areas by (source cells, mobility, range). See sim.rules.supply.SupplyArea. Bounded: a
+    # batch that varies the supply range would otherwise keep one set of areas per run it ever made.
+    search_cache: SearchCache = field(default_factory=lambda: SearchCache(), repr=False)
 
     @property
     def shape(self) -> tuple[int, int]:
