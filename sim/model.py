@@ -269,14 +269,15 @@ class ConflictModel(mesa.Model):
         """Settle today's task of every unit under orders; return {unit id: target cells} of those that go.
 
         A unit whose orders say wait (a date, a condition, a pause) holds where it stands; one whose orders
-        are finished holds or, with `then = "free"`, chooses its objectives as units without orders do.
+        are finished holds or, with `then = "free"`, chooses its objectives as units without orders do. A
+        faction whose doctrine says `follow_orders = 0` ignores its orders (its units choose for themselves).
         """
         going: dict[int, np.ndarray] = {}
         friendly: dict[int, np.ndarray] = {}  # faction -> flat mask of ground it or an ally holds
         for u in units:
             state = u.orders
             u.holding = False
-            if state is None or u.retreating:
+            if state is None or u.retreating or self.factions.doctrine[u.faction]["follow_orders"] < 0.5:
                 continue
             fi = u.faction
             if fi not in friendly:

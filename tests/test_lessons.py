@@ -54,10 +54,11 @@ def _two_fronts(base: RunData, what: RunData) -> None:
 
 
 def _badia(base: RunData, what: RunData) -> None:
-    tanf = "al-Tanf (US garrison)"
-    assert not captured(base, tanf, "government") and captured(what, tanf, "government")
-    strikes = base.events[base.events["kind"] == "air_strike"]
-    assert len(strikes) and strikes["time"].str.startswith("2017-05-18").all()
+    # As ordered, the east waits for June; left to itself each unit races for Arak and al-Sukhnah in May.
+    for place in ("Arak", "al-Sukhnah"):
+        assert not captured(base, place, "government") and captured(what, place, "government")
+    assert last(what, "government", "gained_km2") > 2 * last(base, "government", "gained_km2")
+    assert (base.events["kind"] == "order").any() and not (what.events["kind"] == "order").any()
 
 
 def _rivers(base: RunData, what: RunData) -> None:

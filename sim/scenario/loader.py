@@ -418,7 +418,7 @@ DOCTRINE_BOUNDS: dict[str, tuple[float, float | None, bool]] = {
     "aggression": (0, 1, False), "retreat_threshold": (0, 1, False), "caution": (0, None, False),
     "value_hours": (0, None, False), "territory_value": (0, None, False), "horizon_hours": (0, None, True),
     "zone_respect": (0, 1, False), "strength_scale": (0, None, True), "speed_scale": (0, None, True),
-    "pocket_days": (0, None, False),
+    "pocket_days": (0, None, False), "follow_orders": (0, 1, False),
 }
 
 

@@ -195,6 +195,7 @@ class Doctrine:
     strength_scale: float = 1.0
     speed_scale: float = 1.0  # multiplies the speed of every unit of the faction (a calibration knob)
     pocket_days: float = 7.0  # days ground cut off from the faction's sources, with no garrison, holds out
+    follow_orders: float = 1.0  # 1: units follow their [[orders]]; 0: they choose their own objectives
 
 
 @dataclass(frozen=True)
