@@ -118,6 +118,7 @@ def summary_text(result) -> str:  # noqa: ANN001 - RunResult, imported lazily
                             when[-1].strftime("%Y-%m-%d") if when else ""])
     text.append("")
     if changed:
+        changed.sort(key=lambda row: (row[4] or "9999", row[0]))  # by date, then name
         text.append("Places and resources that changed hands:")
         text.append(format_table(changed, ["place", "kind", "from", "to", "on"]))
     else:

@@ -1,8 +1,11 @@
 """The conflict model: a Mesa model whose cells are numpy layers and whose agents are units.
 
-One step (default 6 hours): dated events, daily refresh of supply and flow fields, unit decisions and
-movement, air power, Lanchester combat, supply attrition, then control of cells. Territory per faction
-is recorded once a day with Mesa's DataCollector, along with a snapshot of the owner grid.
+One step (default 6 hours): dated events, daily refresh of supply fields and of every attacking unit's route
+(units under orders go for their current objective, the others choose), movement, air power, Lanchester
+combat, supply attrition, then control of cells by zones of control and presence. At the end of each day
+ground cut off from its holder's sources (behind the enemy's front links) falls after `pocket_days`
+(sim.rules.enclosure). Territory per faction (held ground, by localities, the front line's length) is
+recorded once a day with Mesa's DataCollector, along with a snapshot of the owner grid.
 
 Cells are deliberately not Mesa cells or agents: a one-agent-per-cell grid is hundreds of times slower
 for the same spread step (see docs/performance.md); every grid-wide rule works on whole arrays.

@@ -254,7 +254,8 @@ def _write_outputs(exp: Experiment, res: CalibrationResult, prior_draws: pd.Data
             "method": exp.calibration.method, "samples": exp.calibration.samples,
             "accept": exp.calibration.accept, "replicates": exp.calibration.replicates,
             "generations": len(res.epsilons), "epsilons": res.epsilons, "accepted": len(res.accepted),
-            "predictive": exp.calibration.predictive, "claims": exp.claims, "parameters": names}
+            "predictive": exp.calibration.predictive, "claims": exp.claims,
+            "claims_until": exp.calibration.claims_until, "parameters": names}
     write_text(out / "calibration.json", json.dumps(info, indent=2) + "\n")
     ensemble_label = ("posterior predictive ensemble" if exp.calibration.predictive
                       else "runs of the accepted parameter sets")

@@ -1,7 +1,7 @@
 """Hindcast: fit on the claims up to a date, then score the forecast on the claims after it.
 
 The claims are split at `split`: those dated on or before it calibrate the experiment's parameters by ABC
-(sim.batch.abc, run for the days up to the split only), those after it are held out. The posterior
+(sim.batch.abc, run through the end of the split day only), those after it are held out. The posterior
 predictive ensemble then runs the whole window and is scored on the held-out claims alone: areas by the
 share of runs in range and CRPS, dated captures by the share in range, the CRPS of the date and the absolute
 error in days. Nothing held out is seen by the fit, so the scores say how well the model forecasts what it
@@ -90,8 +90,8 @@ def hindcast(exp: Experiment, out: str | Path, split: str, days: int | None = No
         raise ScenarioError(str(source), "date", f"claims on both sides of the split {cut} (to fit and to score)",
                             f"{len(fitted)} up to it and {len(held_out)} after it",
                             "Choose a split date between the claims' dates.")
-    fit_days = (cut - start).days
-    if fit_days < 1:
+    fit_days = (cut - start).days + 1  # through the end of the split day: its captures are seen too
+    if fit_days < 2:
         raise ScenarioError("--split", "split", f"a date after the experiment's start ({start})", split)
     days = days or exp.days
     areas = held_out[held_out["measure"] != "captured"]

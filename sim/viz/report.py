@@ -318,7 +318,8 @@ def figure_div(fig: dict[str, Any], div_id: str) -> str:
 
 TABLE_CSS = ("<style>table.claims{border-collapse:collapse;font-size:13px;margin:8px 0 24px}"
              "table.claims th,table.claims td{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left;"
-             "vertical-align:top}table.claims td.num{text-align:right}.early{color:#b03a2e}.late{color:#1f618d}"
+             "vertical-align:top}table.claims td:not(:last-child){white-space:nowrap}"
+             "table.claims td.num{text-align:right}.early{color:#b03a2e}.late{color:#1f618d}"
              ".ok{color:#1e8449}</style>")
 
 
@@ -353,14 +354,24 @@ def claims_tables(result: RunResult, claims: Any) -> str:
         rows = []
         for r in caps.itertuples():
             reported = r.claimed if r.date_low == r.date_high else f"{r.claimed} ({r.date_low} – {r.date_high})"
-            off = {"in range": "<span class='ok'>in range</span>", "not yet": "not yet (as reported)",
-                   "not by end": f"<span class='late'>not by {end} (≥ {r.days_off:.0f} days late)</span>"}.get(
-                r.status, f"<span class='{r.status}'>{abs(r.days_off):.0f} days {r.status}</span>")
+            if r.status == "in range":
+                off = "<span class='ok'>in range</span>"
+            elif r.status == "not yet":
+                off = "not yet (as reported)"
+            elif r.status == "not by end":
+                off = f"<span class='late'>not by {end} (≥ {_days(r.days_off)} late)</span>"
+            else:
+                off = f"<span class='{r.status}'>{_days(abs(r.days_off))} {r.status}</span>"
+            reported = reported.replace(" (", "<br>(")
             rows.append([html.escape(r.place), html.escape(r.faction), reported, r.simulated or "—", off,
                          html.escape(str(r.source))])
         out.append("<h3>Dated captures: reported and simulated</h3>" + _table(
             ["place", "taken by", "reported", "simulated", "simulated vs reported", "source"], rows))
     return "".join(out)
+
+
+def _days(n: float) -> str:
+    return f"{n:.0f} day" if round(n) == 1 else f"{n:.0f} days"
 
 
 def report_html(result: RunResult, claims: Any = None) -> str:
