@@ -89,6 +89,7 @@ class ConflictModel(mesa.Model):
                           strength=spec.strength, mobility=spec.mobility, posture=spec.posture, fire=spec.fire,
                           firepower=spec.firepower, speed=spec.speed)
         self.influence = self._spread(self._zoc)
+        self._presence_now: np.ndarray | None = None  # (F, H, W) presence at this step's control
         self._supply: dict[int, supply.SupplyNetwork] = {}
         # faction -> (friendly ground, network) of its last search: a faction whose ground has not
         # changed since keeps its network (the supply mobility's cell costs never change).
@@ -499,7 +500,7 @@ class ConflictModel(mesa.Model):
     def _control(self) -> None:
         sc = self.scenario
         self.influence = self._spread(self._zoc, along_path=True)
-        presence = self._spread(self._presence, weight_one=True) > 0
+        presence = self._presence_now = self._spread(self._presence, weight_one=True) > 0
         new = control.update_owner(self.owner, self.world.region, self._footprint, self.influence, presence,
                                    self.factions.hostile, sc.control.contest_ratio, self._forbidden)
         self._log_captures(new)
@@ -521,8 +522,14 @@ class ConflictModel(mesa.Model):
         if link_km <= 0:
             return [None] * n
         units = self.unit_list() if units is None else units
-        presence = self._spread(self._presence, weight_one=True).reshape(n, -1) > 0
-        hostile_present = control.hostile_sum(self.factions.hostile, presence.astype(np.float32)) > 0
+        # presence as this step's control saw it (units have not moved since); computed afresh otherwise
+        presence = self._presence_now if self._presence_now is not None else (
+            self._spread(self._presence, weight_one=True) > 0)
+        presence = presence.reshape(n, -1)
+        hostile_present = np.zeros(presence.shape, dtype=bool)
+        for f in range(n):
+            for g in np.flatnonzero(self.factions.hostile[f]):
+                hostile_present[f] |= presence[g]
         pc = self.world.place_cells
         held_places = self.owner.flat[pc]
         out: list[np.ndarray | None] = []

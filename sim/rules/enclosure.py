@@ -87,8 +87,7 @@ def heirs(owner: np.ndarray, region: np.ndarray, falling: np.ndarray, hostile: n
         if not (claim >= 0).any():
             continue
         cells = falling & (owner == f)
-        _, (ri, ci) = ndimage.distance_transform_edt(claim < 0, return_indices=True)
-        heir = claim[ri[cells], ci[cells]].astype(np.int64)
+        heir = nearest_claim(claim, cells).astype(np.int64)
         if forbidden is not None:
             flat = np.flatnonzero(cells.ravel())
             keep = ~forbidden[heir, flat]
@@ -97,3 +96,36 @@ def heirs(owner: np.ndarray, region: np.ndarray, falling: np.ndarray, hostile: n
             heir = heir[keep]
         new[cells] = heir.astype(np.int8)
     return new
+
+
+def nearest_claim(claim: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """For each cell of `cells` (row-major order), the value of the nearest cell of `claim` that is >= 0.
+
+    A pocket is small next to the map, so the distance transform runs on a window around it, twice the
+    pocket's size; the answer is kept only if every cell's nearest claim is strictly closer than any cell
+    beyond the window's edge (so no claim outside could be as near, and the distance is the whole map's),
+    else the whole map is searched.
+    """
+    rows, cols = np.nonzero(cells)
+    h, w = claim.shape
+    pad = max(8, int(rows.max() - rows.min()), int(cols.max() - cols.min()))
+    r0, r1 = max(0, int(rows.min()) - pad), min(h, int(rows.max()) + pad + 1)
+    c0, c1 = max(0, int(cols.min()) - pad), min(w, int(cols.max()) + pad + 1)
+    window = claim[r0:r1, c0:c1]
+    if (window >= 0).any() and (r1 - r0, c1 - c0) != (h, w):
+        dist, (ri, ci) = ndimage.distance_transform_edt(window < 0, return_indices=True)
+        lr, lc = rows - r0, cols - c0
+        if np.all(dist[lr, lc] < _room(lr, lc, r0, r1, c0, c1, h, w)):
+            return window[ri[lr, lc], ci[lr, lc]]
+    _, (ri, ci) = ndimage.distance_transform_edt(claim < 0, return_indices=True)
+    return claim[ri[rows, cols], ci[rows, cols]]
+
+
+def _room(lr: np.ndarray, lc: np.ndarray, r0: int, r1: int, c0: int, c1: int, h: int, w: int) -> np.ndarray:
+    """Distance (cells) from each window cell to the nearest window edge that is not also the map's edge."""
+    inf = np.full(len(lr), np.inf)
+    top = lr + 1.0 if r0 > 0 else inf
+    bottom = (r1 - r0 - lr) * 1.0 if r1 < h else inf
+    left = lc + 1.0 if c0 > 0 else inf
+    right = (c1 - c0 - lc) * 1.0 if c1 < w else inf
+    return np.minimum.reduce([top, bottom, left, right])
