@@ -20,16 +20,16 @@ Euclidean distance transform per losing faction, on days when something falls.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
-from scipy import ndimage
 
 EIGHT = np.ones((3, 3), dtype=bool)
 
 
 def anchored(ground: np.ndarray, anchors: np.ndarray) -> np.ndarray:
     """The cells of `ground` ((H, W) bool) connected (8-neighbour) to any of the flat `anchors` cells."""
+    from scipy import ndimage  # imported on first use: ~0.1 s that `import sim` need not pay
     labels, n = ndimage.label(ground, structure=EIGHT)
     if n == 0 or len(anchors) == 0:
         return np.zeros(ground.shape, dtype=bool)
@@ -76,18 +76,14 @@ def heirs(owner: np.ndarray, region: np.ndarray, falling: np.ndarray, hostile: n
     may not take (`forbidden[heir]`, a place it keeps away from) stays with its holder.
     """
     new = owner.copy()
-    shape = owner.shape
     for f in np.unique(owner[falling]):
         f = int(f)
-        claim = np.where(region & (owner >= 0) & hostile[f][np.maximum(owner, 0)], owner, -1).astype(np.int16)
-        for g in np.flatnonzero(hostile[f]):
-            if barriers[g] is not None:
-                links = barriers[g].reshape(shape) & (claim < 0)
-                claim[links] = g
-        if not (claim >= 0).any():
-            continue
         cells = falling & (owner == f)
-        heir = nearest_claim(claim, cells).astype(np.int64)
+        heir = nearest_claim(lambda rows, cols, f=f: _claims(owner, region, hostile, barriers, f, rows, cols),
+                             cells, owner.shape)
+        if heir is None:
+            continue
+        heir = heir.astype(np.int64)
         if forbidden is not None:
             flat = np.flatnonzero(cells.ravel())
             keep = ~forbidden[heir, flat]
@@ -98,31 +94,51 @@ def heirs(owner: np.ndarray, region: np.ndarray, falling: np.ndarray, hostile: n
     return new
 
 
-def nearest_claim(claim: np.ndarray, cells: np.ndarray) -> np.ndarray:
-    """For each cell of `cells` (row-major order), the value of the nearest cell of `claim` that is >= 0.
+def _claims(owner: np.ndarray, region: np.ndarray, hostile: np.ndarray, barriers: Sequence[np.ndarray | None],
+            f: int, rows: slice, cols: slice) -> np.ndarray:
+    """On a window: the faction that could inherit each cell from f (hostile ground or link), -1 for none."""
+    own = owner[rows, cols]
+    table = np.full(256, -1, dtype=np.int16)
+    table[:hostile.shape[0]] = np.where(hostile[f], np.arange(hostile.shape[0]), -1)
+    claim = np.where(region[rows, cols], table[own.view(np.uint8)], -1).astype(np.int16)
+    for g in np.flatnonzero(hostile[f]):
+        if barriers[g] is not None:
+            links = barriers[g].reshape(owner.shape)[rows, cols] & (claim < 0)
+            claim[links] = g
+    return claim
 
-    A pocket is small next to the map, so the distance transform runs on a window around it, twice the
-    pocket's size; the answer is kept only if every cell's nearest claim is strictly closer than any cell
-    beyond the window's edge (so no claim outside could be as near, and the distance is the whole map's),
-    else the whole map is searched.
+
+def nearest_claim(claims: Callable[[slice, slice], np.ndarray], cells: np.ndarray,
+                  shape: tuple[int, int]) -> np.ndarray | None:
+    """For each cell of `cells` (row-major order), the value of the nearest claim (>= 0); None if there is none.
+
+    `claims(rows, cols)` gives the claims on a window. A pocket is small next to the map, so the distance
+    transform runs on a window around it, twice the pocket's size; the answer is kept only if every cell's
+    nearest claim is strictly closer than any cell beyond the window's edge (so no claim outside could be as
+    near, and the distance is the whole map's), else the whole map is searched.
     """
+    from scipy import ndimage  # imported on first use: ~0.1 s that `import sim` need not pay
     rows, cols = np.nonzero(cells)
-    h, w = claim.shape
+    h, w = shape
     pad = max(8, int(rows.max() - rows.min()), int(cols.max() - cols.min()))
     r0, r1 = max(0, int(rows.min()) - pad), min(h, int(rows.max()) + pad + 1)
     c0, c1 = max(0, int(cols.min()) - pad), min(w, int(cols.max()) + pad + 1)
-    window = claim[r0:r1, c0:c1]
-    if (window >= 0).any() and (r1 - r0, c1 - c0) != (h, w):
-        dist, (ri, ci) = ndimage.distance_transform_edt(window < 0, return_indices=True)
-        lr, lc = rows - r0, cols - c0
-        if np.all(dist[lr, lc] < _room(lr, lc, r0, r1, c0, c1, h, w)):
-            return window[ri[lr, lc], ci[lr, lc]]
-    _, (ri, ci) = ndimage.distance_transform_edt(claim < 0, return_indices=True)
-    return claim[ri[rows, cols], ci[rows, cols]]
+    if (r1 - r0, c1 - c0) != (h, w):
+        window = claims(slice(r0, r1), slice(c0, c1))
+        if (window >= 0).any():
+            dist, (ri, ci) = ndimage.distance_transform_edt(window < 0, return_indices=True)
+            lr, lc = rows - r0, cols - c0
+            if np.all(dist[lr, lc] < _room(lr, lc, r0, r1, c0, c1, h, w)):
+                return window[ri[lr, lc], ci[lr, lc]]
+    whole = claims(slice(0, h), slice(0, w))
+    if not (whole >= 0).any():
+        return None
+    _, (ri, ci) = ndimage.distance_transform_edt(whole < 0, return_indices=True)
+    return whole[ri[rows, cols], ci[rows, cols]]
 
 
 def _room(lr: np.ndarray, lc: np.ndarray, r0: int, r1: int, c0: int, c1: int, h: int, w: int) -> np.ndarray:
-    """Distance (cells) from each window cell to the nearest window edge that is not also the map's edge."""
+    """Distance (cells) from each window cell to the nearest cell beyond the window (not beyond the map)."""
     inf = np.full(len(lr), np.inf)
     top = lr + 1.0 if r0 > 0 else inf
     bottom = (r1 - r0 - lr) * 1.0 if r1 < h else inf

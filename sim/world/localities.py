@@ -10,7 +10,6 @@ locality-based areas are then a weighted count over the localities' owners, not 
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
 
 
 def nearest_locality(shape: tuple[int, int], locality_cells: np.ndarray, region: np.ndarray) -> np.ndarray:
@@ -18,6 +17,7 @@ def nearest_locality(shape: tuple[int, int], locality_cells: np.ndarray, region:
 
     Two localities in one cell share it: the first listed wins. Without localities every cell is -1.
     """
+    from scipy import ndimage  # imported on first use: ~0.1 s that `import sim` need not pay
     out = np.full(shape, -1, dtype=np.int32)
     cells = np.asarray(locality_cells, dtype=np.int64)
     if len(cells) == 0:
