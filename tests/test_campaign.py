@@ -215,3 +215,28 @@ def test_crossing_a_river_costs_time_except_at_a_bridge(scenario_file):
     bw = sim.build_model(bridged).world
     assert bw.cell_hours["motorised"].flat[bw.cell_index(36.5, 33.2)] < 1
     assert bw.cell_hours["motorised"].flat[bw.cell_index(36.5, 33.3)] >= 24
+
+
+def test_points_lines_and_areas_as_objectives(scenario_file):
+    orders = """
+[[orders]]
+name = "Sweep"
+faction = "red"
+units = ["Column"]
+[[orders.objectives]]
+label = "the well"
+at = [36.3, 33.2]
+[[orders.objectives]]
+label = "the ridge line"
+line = [[36.5, 33.1], [36.5, 33.3]]
+pause_days = 1
+[[orders.objectives]]
+label = "the east"
+polygon = [[36.8, 33.1], [37.0, 33.1], [37.0, 33.3], [36.8, 33.3]]
+"""
+    model = run(scenario_file, TWO_TARGETS + orders, days=10)
+    done = [(e["time"], e["place"]) for e in model.log if e["kind"] == "order"]
+    assert [t for _, t in done] == ["the well", "the ridge line", "the east"]
+    assert (done[2][0] - done[1][0]).days >= 1  # the pause after the line
+    east = model.world.cell_index(36.9, 33.2)
+    assert model.owner.flat[east] == 0  # the area was cleared

@@ -162,3 +162,22 @@ high = 3.0
     with pytest.raises(ScenarioError, match="both sides of the split"):
         hindcast(load_experiment(exp), tmp_path / "out2", "2020-01-30", days=10, evaluator=SerialEvaluator(),
                  progress=False)
+
+
+def test_summarize_scores_capture_claims_of_a_batch(scenario_file, tmp_path, capsys):
+    path = scenario_file(ORDERED, end=11)
+    model = sim.build_model(sim.load(path))
+    model.run_days(10)
+    took = {e["place"]: e["time"].date().isoformat() for e in model.log if e["kind"] == "captured"}
+    claims = write_claims(tmp_path, f"{took['South']},red,captured,,,,South,Radio Red,q\n")
+    exp = tmp_path / "ens.toml"
+    exp.write_text(f'[experiment]\nname = "ens"\nscenario = "{path}"\ndays = 10\nseed = 5\nclaims = "{claims}"\n'
+                   '[design]\nkind = "ensemble"\nreplicates = 3\n', encoding="utf-8")
+    out = tmp_path / "batch"
+    assert main(["batch", str(exp), "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    assert main(["summarize", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "Dated captures" in printed and "South" in printed and "100%" in printed
+    scores = pd.read_csv(out / "captures.csv")
+    assert scores.loc[0, "runs"] == 3 and scores.loc[0, "share_in_range"] == 1.0
+    assert (out / "summary.html").read_text().count("Dated captures") == 1
