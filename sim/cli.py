@@ -188,8 +188,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for f in args.files:
         sc = load_scenario(catalog.resolve(f))
         world = build_world(sc)
+        extra = "".join(f", {n} {what}" for n, what in ((len(sc.orders), "orders"), (len(sc.barriers), "barriers"),
+                                                         (len(world.locality_names), "localities")) if n)
         print(f"{f}: ok — {sc.meta.name}: {len(sc.factions)} factions, {len(sc.units)} units, "
-              f"{len(sc.places)} places, {len(sc.roads)} roads; grid {world.shape[0]}x{world.shape[1]} "
+              f"{len(sc.places)} places, {len(sc.roads)} roads{extra}; grid {world.shape[0]}x{world.shape[1]} "
               f"of {world.grid.cell_km:g} km, region {world.region_area_km2:,.0f} km²")
     return 0
 
