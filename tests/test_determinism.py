@@ -48,3 +48,17 @@ def test_a_reused_world_gives_the_same_run():
     world = build_world(base)
     sim.run(base, seed=1, days=3, world=world)  # a first run must leave the shared world as it found it
     assert curves_csv(sim.run(varied, seed=5, days=6, world=world)) == curves_csv(sim.run(varied, seed=5, days=6))
+
+
+def test_a_finished_run_leaves_nothing_behind():
+    """Runs in one process do not keep each other alive (mesa 3.3 keyed unit ids by model in a class-level dict)."""
+    import gc
+    import weakref
+
+    refs = []
+    for seed in range(3):
+        result = sim.run(sim.load("corridor"), seed=seed, days=2)
+        refs.append(weakref.ref(result.model))
+        del result
+    gc.collect()
+    assert all(r() is None for r in refs)
