@@ -72,6 +72,9 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     if caps is not None and len(caps):
         print()
         print(capture_score_table(caps))
+    if tables.get("later_claims"):
+        print(f"\n{tables['later_claims']} claim(s) dated after the batch's last day are not scored: run longer "
+              "(experiment `days`) to score them.")
     written = "summary.csv, summary.html" + (", claims.csv" if scores is not None else "") + (
         ", captures.csv" if caps is not None else "")
     print(f"\nWrote {root}/ ({written}, runs.parquet)")

@@ -242,6 +242,10 @@ def summarize_batch(root: Any, claims_path: str | None = None) -> dict[str, Any]
         from sim.io.claims import read_claims
 
         claims = read_claims(claims_path)
+    later = 0
+    if claims is not None:  # claims dated after the batch's last day say nothing about its runs
+        inside = within_window(claims, batch_end(manifest))
+        later, claims = len(claims) - int(inside.sum()), claims[inside]
     band_table = bands(curves)
     write_text(store.root / "summary.csv", band_table.to_csv(index=False, float_format="%.3f", lineterminator="\n"))
     scores = capture_scores = None
@@ -283,7 +287,15 @@ def summarize_batch(root: Any, claims_path: str | None = None) -> dict[str, Any]
                                                  & (claims["measure"] == {"area_km2": "held_km2"}.get(measure, measure))]
         sections.append(("Parameters and outcome", plots.scatter_figure(points, params, label, rel)))
     write_text(store.root / "summary.html", plots.html_page(title, sections))
-    return {"bands": band_table, "claims": scores, "captures": capture_scores, "outcomes": points, "runs": runs}
+    return {"bands": band_table, "claims": scores, "captures": capture_scores, "outcomes": points, "runs": runs,
+            "later_claims": later}
+
+
+def within_window(claims: pd.DataFrame, end: str) -> pd.Series:
+    """Which claims a run ending on `end` can be scored on: areas dated up to it, captures whose earliest
+    reported date is up to it (a capture reported later is 'not yet' in every run, which scores nothing)."""
+    first = claims["date_low"].where(claims["measure"] == "captured", claims["date"])
+    return first <= end
 
 
 def batch_end(manifest: dict[str, Any]) -> str:
