@@ -177,3 +177,17 @@ def test_dashboard_command_defaults_to_localhost() -> None:
     assert (args.host, args.port, args.runs) == ("127.0.0.1", 8050, "runs")
     with pytest.raises(SystemExit):
         parser.parse_args(["dashboard", "--port", "70000"])
+
+
+def test_run_panel_tables_the_dated_captures() -> None:
+    from sim.dashboard.panels import capture_rows
+
+    data = run_spec(RunSpec(safety.shipped_scenario("badia_2017"), {}, 2017, 21))
+    rows, title = capture_rows(data)
+    by_place = {r["place"]: r for r in rows}
+    assert by_place["al-Sabaa Biyar junction"]["simulated vs reported"] == "in range"
+    assert by_place["al-Sawwanah"]["simulated vs reported"] == "1 day early"
+    assert "Arak" not in by_place  # dated after the run and not taken: not shown
+    assert title.startswith("Dated captures: ") and f"of {len(rows)} inside" in title
+    none, _ = capture_rows(run_spec(RunSpec(safety.shipped_scenario("corridor"), {}, 1, 3)))
+    assert none == []

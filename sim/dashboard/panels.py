@@ -71,7 +71,41 @@ def run_panel(p: str) -> html.Div:
                              page_size=12, style_table={"overflowX": "auto"},
                              style_cell={"fontSize": 12, "textAlign": "left", "maxWidth": 320,
                                          "overflow": "hidden", "textOverflow": "ellipsis"}),
+        html.H4(id=f"{p}-captures-title"),
+        dash_table.DataTable(id=f"{p}-captures", columns=[{"name": c, "id": c} for c in CAPTURE_TABLE],
+                             page_size=12, style_table={"overflowX": "auto"},
+                             style_cell={"fontSize": 12, "textAlign": "left", "maxWidth": 360,
+                                         "overflow": "hidden", "textOverflow": "ellipsis"}),
     ])
+
+
+CAPTURE_TABLE = ["place", "taken by", "reported", "simulated", "simulated vs reported", "source"]
+
+
+def capture_rows(data: RunData) -> tuple[list[dict[str, Any]], str]:
+    """Rows of the dated-captures table: each capture claim within the run (or already made) against the run."""
+    from sim.compare import compare_captures, first_captures
+    from sim.viz.report import days_text
+
+    if data.claims is None or data.events.empty or not (data.claims["measure"] == "captured").any():
+        return [], ""
+    end = data.dates[-1]
+    caps = compare_captures(first_captures(data.events), data.claims, end)
+    caps = caps[(caps["date_low"] <= end) | (caps["simulated"] != "")].sort_values(["claimed", "place"])
+    words = {"in range": "in range", "not yet": "not yet, as reported"}
+    rows = []
+    for r in caps.itertuples():
+        if r.status in words:
+            verdict = words[r.status]
+        elif r.status == "not by end":
+            verdict = f"not by {end} (at least {days_text(r.days_off)} late)"
+        else:
+            verdict = f"{days_text(abs(r.days_off))} {r.status}"
+        reported = r.claimed if r.date_low == r.date_high else f"{r.claimed} ({r.date_low} to {r.date_high})"
+        rows.append({"place": r.place, "taken by": r.faction, "reported": reported, "simulated": r.simulated or "—",
+                     "simulated vs reported": verdict, "source": r.source})
+    inside = sum(1 for r in rows if r["simulated vs reported"] == "in range")
+    return rows, f"Dated captures: {inside} of {len(rows)} inside the reported dates"
 
 
 def pair_panel(p: str) -> html.Div:
@@ -159,18 +193,21 @@ def register_run_panel(app: Dash, p: str, cache: ResultCache) -> None:
 
     @app.callback(Output(f"{p}-map", "figure"), Output(f"{p}-drawn", "data"), Output(f"{p}-curves", "figure"),
                   Output(f"{p}-events", "data"), Output(f"{p}-events-title", "children"),
+                  Output(f"{p}-captures", "data"), Output(f"{p}-captures-title", "children"),
                   Output(f"{p}-panel", "style"),
                   Input(f"{p}-day", "value"), Input(f"{p}-events-all", "value"), Input(f"{p}-key", "data"),
                   State(f"{p}-drawn", "data"), prevent_initial_call=True)
     def _draw(day: int, all_days: list[str], key: str | None, drawn: str | None) -> tuple:
         data: RunData | None = cache.get(key)
         if data is None:
-            return no_update, no_update, no_update, no_update, no_update, HIDDEN
+            return no_update, no_update, no_update, no_update, no_update, no_update, no_update, HIDDEN
         day = max(0, min(int(day or 0), data.days))
         rows, title = events_of_day(data, day, "all" in (all_days or []))
         if drawn == key:  # same run: send only this day's grid
-            return figures.day_patch(data, day), no_update, no_update, rows, title, SHOWN
-        return (figures.map_figure(data, day), key, figures.run_curves_figure(data), rows, title, SHOWN)
+            return figures.day_patch(data, day), no_update, no_update, rows, title, no_update, no_update, SHOWN
+        captures, captures_title = capture_rows(data)
+        return (figures.map_figure(data, day), key, figures.run_curves_figure(data), rows, title, captures,
+                captures_title, SHOWN)
 
     @app.callback(Output(f"{p}-download", "data"), Output(f"{p}-export-msg", "children"),
                   Input(f"{p}-png-map", "n_clicks"), Input(f"{p}-png-curves", "n_clicks"),

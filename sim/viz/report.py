@@ -359,9 +359,9 @@ def claims_tables(result: RunResult, claims: Any) -> str:
             elif r.status == "not yet":
                 off = "not yet (as reported)"
             elif r.status == "not by end":
-                off = f"<span class='late'>not by {end} (≥ {_days(r.days_off)} late)</span>"
+                off = f"<span class='late'>not by {end} (≥ {days_text(r.days_off)} late)</span>"
             else:
-                off = f"<span class='{r.status}'>{_days(abs(r.days_off))} {r.status}</span>"
+                off = f"<span class='{r.status}'>{days_text(abs(r.days_off))} {r.status}</span>"
             reported = reported.replace(" (", "<br>(")
             rows.append([html.escape(r.place), html.escape(r.faction), reported, r.simulated or "—", off,
                          html.escape(str(r.source))])
@@ -370,7 +370,8 @@ def claims_tables(result: RunResult, claims: Any) -> str:
     return "".join(out)
 
 
-def _days(n: float) -> str:
+def days_text(n: float) -> str:
+    """'1 day', '3 days'."""
     return f"{n:.0f} day" if round(n) == 1 else f"{n:.0f} days"
 
 
