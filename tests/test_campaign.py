@@ -139,6 +139,8 @@ def test_a_faction_keeps_away_from_a_place_it_values_negatively(scenario_file):
     ('[[orders]]\nfaction = "blue"\nunits = ["Column"]\n[[orders.objectives]]\nplace = "North"\n', "units[0]"),
     ('[[orders]]\nfaction = "red"\n', "objectives"),
     ('[[places]]\nname = "X"\nlon = 36.5\nlat = 33.2\nkind = "town"\nvalue_for = { green = 1 }\n', "value_for.green"),
+    ('[[barriers]]\nname = "R"\nthrough = [[36.5, 33.0], [36.5, 33.4]]\ncombat = 2\n', "barriers[0].combat"),
+    ('[[barriers]]\nname = "R"\nthrough = ["Nowhere", [36.5, 33.4]]\n', "barriers[0].through[0]"),
 ])
 def test_bad_orders_are_refused_with_the_key(scenario_file, bad, key):
     with pytest.raises(ScenarioError) as err:
