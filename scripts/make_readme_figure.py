@@ -16,7 +16,7 @@ import numpy as np  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
 
 import sim  # noqa: E402
-from sim.io.claims import read_claims  # noqa: E402
+from sim.io.claims import area_claims, read_claims  # noqa: E402
 from sim.viz.geometry import outline_xy, places_xy, roads_xy  # noqa: E402
 
 LABELLED = {"Damascus", "Homs", "Palmyra", "Deir ez-Zor", "Abu Kamal", "al-Tanf (US garrison)",
@@ -76,8 +76,9 @@ def main() -> None:
         c = curves[curves["faction"] == fid]
         if c["gained_km2"].abs().max() > 0:
             ax.plot(range(len(c)), c["gained_km2"], color=m.factions.colours[fid], lw=2, label=m.factions.names[fid][:32])
-    claims = read_claims(sc.meta.claims)
-    for i, c in claims.iterrows():
+    claims = area_claims(read_claims(sc.meta.claims))
+    claims = claims[(claims["measure"] == "gained_km2") & (claims["date"] <= curves["date"].max())]
+    for i, (_, c) in enumerate(claims.iterrows()):
         day = (np.datetime64(c["date"]) - np.datetime64(sc.meta.start.date())).astype(int)
         x = day - 0.4 * i
         ax.errorbar(x, c["value"], yerr=[[c["value"] - c["low"]], [c["high"] - c["value"]]],
