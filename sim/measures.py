@@ -56,6 +56,12 @@ def values(rows: pd.DataFrame, measure: str, region_km2: float | None = None) ->
     return x
 
 
+def claims_on(claims, column_name: str):  # noqa: ANN001, ANN201 - a claims DataFrame in and out
+    """The area claims (in km², not shares) that a curve column is compared with."""
+    names = [m for m, (col, share) in AREA_MEASURES.items() if col == column_name and not share]
+    return claims[claims["measure"].isin(names)]
+
+
 def to_curve_units(measure: str, region_km2: float | None) -> tuple[str, float] | None:
     """(curve column, factor) turning a claimed value into the units of the curve; None if impossible."""
     if is_share(measure):

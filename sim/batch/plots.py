@@ -16,6 +16,8 @@ import plotly.graph_objects as go
 from plotly.colors import DEFAULT_PLOTLY_COLORS
 from plotly.subplots import make_subplots
 
+from sim import measures
+
 MEASURE_LABELS = {"gained_km2": "territory gained (km²)", "area_km2": "territory held (km²)",
                   "locality_km2": "territory held, counted by localities (km²)",
                   "locality_gained_km2": "territory gained, counted by localities (km²)",
@@ -59,9 +61,8 @@ def bands_figure(band_table: pd.DataFrame, measure: str, claims: pd.DataFrame | 
                                      showlegend=False, hoverinfo="skip"))
         fig.add_trace(go.Scatter(x=d["date"], y=d["median"], mode="lines", line={"color": c, "width": 2},
                                  name=f"{label} (median, 50% and 90% bands)", legendgroup=f))
-    claim_measure = {"gained_km2": "gained_km2", "area_km2": "held_km2"}.get(measure)
-    if claims is not None and claim_measure is not None:
-        cl = claims[claims["measure"] == claim_measure].reset_index(drop=True)
+    if claims is not None:
+        cl = measures.claims_on(claims, measure).reset_index(drop=True)
         for i, c in cl.iterrows():
             # Claims of the same day side by side, a few hours apart, so that their ranges stay readable.
             x = pd.Timestamp(c["date"]) + pd.Timedelta(hours=8 * (i - (len(cl) - 1) / 2))

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from dash import Patch
 from plotly.subplots import make_subplots
 
+from sim import measures
 from sim.dashboard.rundata import RunData
 from sim.viz.report import ROAD_STYLE, curves_figure, discrete_colourscale
 
@@ -183,8 +184,7 @@ def ensemble_figure(curves: pd.DataFrame, colours: dict[str, str], names: dict[s
         fig.add_trace(go.Scatter(x=list(q.index), y=list(q[0.5]), mode="lines", name=f"{name} median",
                                  line={"color": colour, "width": 2.5}, legendgroup=fid))
     if claims is not None and len(claims):
-        col = {"gained_km2": "gained_km2", "area_km2": "held_km2"}[measure]
-        for _, c in claims[claims["measure"] == col].iterrows():
+        for _, c in measures.claims_on(claims, measure).iterrows():
             fig.add_trace(go.Scatter(
                 x=[c["date"]], y=[c["value"]], mode="markers", showlegend=False,
                 marker={"symbol": "diamond", "size": 11, "color": colours.get(c["faction"], "#000"),
