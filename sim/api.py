@@ -20,11 +20,9 @@ import pandas as pd
 
 from sim import catalog
 from sim.errors import ScenarioError
-from sim.model import ConflictModel
+from sim.model import EVENT_COLUMNS, ConflictModel
 from sim.scenario import Scenario, load_scenario
 from sim.world.world import World
-
-EVENT_COLUMNS = ["time", "kind", "faction", "place", "strength_lost", "detail", "description"]
 
 
 def load(name_or_path: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> Scenario:
@@ -82,7 +80,7 @@ def run(scenario: Scenario, seed: int | None = None, days: int | None = None,
     if days < 1:
         raise ScenarioError("--days", "days", "a whole number of days >= 1", days)
     t0 = time.perf_counter()
-    model = build_model(scenario, seed, world)
-    model.run_days(days, progress)
+    model = ConflictModel(scenario, seed=seed, days=days, world=world)
+    model.run_model(progress)
     return RunResult(scenario=scenario, model=model, seed=model.seed, days=days, overrides=dict(overrides or {}),
                      wall_seconds=time.perf_counter() - t0)

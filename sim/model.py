@@ -4,8 +4,9 @@ One step (default 6 hours): dated events, daily refresh of supply fields and of 
 (units under orders go for their current objective, the others choose), movement, air power, Lanchester
 combat, supply attrition, then control of cells by zones of control and presence. At the end of each day
 ground cut off from its holder's sources (behind the enemy's front links) falls after `pocket_days`
-(sim.rules.enclosure). Territory per faction (held ground, by localities, the front line's length) is
-recorded once a day with Mesa's DataCollector, along with a snapshot of the owner grid.
+(sim.rules.enclosure). Mesa's DataCollector records each faction's held ground and gain at every step (model
+reporters), the daily curve rows (held ground, by localities, the front line's length: table `curves`) and the
+event log (table `events`); a snapshot of the owner grid is kept for each day.
 
 Cells are deliberately not Mesa cells or agents: a one-agent-per-cell grid is hundreds of times slower
 for the same spread step (see docs/performance.md); every grid-wide rule works on whole arrays.
@@ -15,40 +16,74 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import mesa
 import numpy as np
 
+from sim.catalog import resolve
 from sim.factions import Factions
 from sim.rules import airpower, barriers, combat, control, enclosure, front, movement, orders, supply
 from sim.rules.events import apply_event
+from sim.scenario.loader import load_scenario
 from sim.scenario.schema import TERRAIN_CLASSES, Objective, Order, Scenario
 from sim.units import Unit
 from sim.world.localities import area_by_locality_owner
 from sim.world.raster import polyline_cells_4
 from sim.world.world import World, build_world, shape_mask
 
-RESUME_MARGIN = 0.15  # a retreating unit turns back once this much above its retreat threshold
+RESUME_MARGIN = 0.15
+CURVE_COLUMNS = ["date", "day", "faction", "area_km2", "gained_km2", "locality_km2", "locality_gained_km2", "front_km",
+                 "strength", "units", "places_held"]
+EVENT_COLUMNS = ["time", "kind", "faction", "place", "strength_lost", "detail", "description"]  # a retreating unit turns back once this much above its retreat threshold
 
 
 class ConflictModel(mesa.Model):
-    """A scenario in motion. Build it with a frozen Scenario and a seed; call `step()` or `run_days()`."""
+    """A scenario in motion, as a Mesa model: build it with a scenario and a seed, then `step()`, `run_days()`
+    or Mesa's `run_model()`; it follows `mesa.Model` (`rng`, `steps`, `running`, a `DataCollector`)."""
 
-    def __init__(self, scenario: Scenario, seed: int | None = None, cell_km: float | None = None,
-                 world: World | None = None) -> None:
-        """`world` may be passed to reuse one built from the same map (see sim.world.world.world_key); the
-        model never changes its layers, but its search buffers make it unsafe to share between threads."""
-        seed = scenario.meta.seed if seed is None else int(seed)
-        super().__init__(rng=seed)
-        self.seed = seed
-        self.scenario = scenario
+    def __init__(self, spec: Scenario | str | Path | None = None, *, seed: int | None = None,
+                 rng: int | np.integer | np.random.Generator | np.random.SeedSequence | None = None,
+                 days: int | None = None, cell_km: float | None = None, world: World | None = None) -> None:
+        """Build the model at the scenario's start.
+
+        `spec` is a loaded `Scenario`, a shipped scenario's name, a scenario file, or None for the default
+        scenario; a name or file is loaded here so that Mesa's `batch_run` and SolaraViz can pass plain values.
+        (The frozen scenario is `model.spec`: Mesa 3.5 keeps its own experiment object in `model.scenario`.)
+        `seed` or `rng` (not both, as in `mesa.Model`) seeds the one generator every rule draws from,
+        `model.rng`; with neither, the scenario's own seed is used. `days` sets the run's window (default:
+        the scenario's): `running` turns false once it has been simulated, so `run_model()` runs it.
+        `world` may be passed to reuse one built from the same map (see sim.world.world.world_key); the
+        model never changes its layers, but its search buffers make it unsafe to share between threads.
+        """
+        scenario = spec if isinstance(spec, Scenario) else load_scenario(resolve(None if spec is None else str(spec)))
+        if seed is not None and rng is not None:
+            raise TypeError("ConflictModel takes seed or rng, not both (as mesa.Model does)")
+        if rng is None or isinstance(rng, int | np.integer):
+            seed = scenario.meta.seed if seed is None and rng is None else int(seed if rng is None else rng)
+            super().__init__(rng=seed)
+        else:  # a Generator or SeedSequence: the run is seeded by it, and has no integer seed to record
+            seed = None
+            super().__init__(rng=rng)
+        self.seed: int | None = seed
+        self.spec = scenario
+        self.days = scenario.meta.days if days is None else int(days)
+        if self.days < 1:
+            raise ValueError(f"days must be a whole number >= 1, got {days!r}")
         self.world: World = world if world is not None else build_world(scenario, cell_km)
         self.factions = Factions(scenario)
-        self.time: datetime = scenario.meta.start
+        reporters: dict[str, Any] = {}
+        for fi, fid in enumerate(self.factions.ids):
+            reporters[f"{fid}_area_km2"] = partial(_area_reporter, fi=fi)
+            reporters[f"{fid}_gained_km2"] = partial(_gain_reporter, fi=fi)
+        # Every step: each faction's held ground and gain (numeric columns, one row per step, for batch_run and
+        # Mesa's plots); each day: the full curve rows; and the event log, as tables.
+        self.datacollector = mesa.DataCollector(model_reporters=reporters,
+                                                tables={"curves": CURVE_COLUMNS, "events": EVENT_COLUMNS})
+        self.now: datetime = scenario.meta.start
         self.step_hours = scenario.meta.step_hours
         self.steps_per_day = 24 // self.step_hours
-        self.step_count = 0
         gx, gy = self.world.grid.centres()
         self._cx, self._cy = gx.ravel(), gy.ravel()
         cell = self.world.grid.cell_km
@@ -80,7 +115,6 @@ class ConflictModel(mesa.Model):
         self.air = [airpower.AirState(r) for r in scenario.air_power]
         self._air_centres = [None if r.center is None else self.world.cell_index(*r.center) for r in scenario.air_power]
         self._pending = list(scenario.events)
-        self.log: list[dict[str, Any]] = []
         self.snapshots: list[np.ndarray] = []
         self.snapshot_dates: list[datetime] = []
         self.snapshot_hostile: list[np.ndarray] = []  # relations on each recorded day (for drawing fronts)
@@ -95,8 +129,9 @@ class ConflictModel(mesa.Model):
         # changed since keeps its network (the supply mobility's cell costs never change).
         self._supply_memo: dict[int, tuple[np.ndarray, supply.SupplyNetwork]] = {}
         self._supply_areas: dict[int, supply.SupplyArea] = {}
-        self.datacollector = mesa.DataCollector(model_reporters={"factions": _faction_rows})
-        self._record_day()
+        self._area_start = self._area_now = self.area_km2()
+        self._locality_start = self.locality_km2()
+        self._collect(daily=True)
 
     # ----------------------------------------------------------------- units
     def add_unit(self, name: str, faction: str, cell: int, strength: float, mobility: str = "motorised",
@@ -114,7 +149,7 @@ class ConflictModel(mesa.Model):
     def _order_for(self, unit_name: str, faction: str) -> Order | None:
         """The order naming a unit, else its faction's faction-wide order, else None."""
         wide = None
-        for o in self.scenario.orders:
+        for o in self.spec.orders:
             if unit_name in o.units:
                 return o
             if not o.units and o.faction == faction:
@@ -165,13 +200,13 @@ class ConflictModel(mesa.Model):
 
     def nearest_place(self, lonlat: tuple[float, float] | None = None, cell: int | None = None) -> str:
         """Name of the place closest to a point or cell (for labelling events)."""
-        if not self.scenario.places:
+        if not self.spec.places:
             return ""
         if cell is None:
             cell = self.world.cell_index(*lonlat)
         pc = self.world.place_cells
         d = np.hypot(self._cx[pc] - self._cx[cell], self._cy[pc] - self._cy[cell])
-        return self.scenario.places[int(np.argmin(d))].name
+        return self.spec.places[int(np.argmin(d))].name
 
     def learn_zones(self, unit: Unit) -> None:
         """A unit struck from the air inside a zone teaches its faction the zone is enforced."""
@@ -192,7 +227,7 @@ class ConflictModel(mesa.Model):
         if fi not in self._supply:
             area = self._supply_areas.get(fi)
             if area is None:
-                w, fac, rule = self.world, self.scenario.factions[fi], self.scenario.supply
+                w, fac, rule = self.world, self.spec.factions[fi], self.spec.supply
                 src = [int(w.place_cells[self._place_index[n]]) for n in fac.supply_sources]
                 key = ("supply", tuple(src), rule.mobility, rule.range_hours)
                 if key not in w.search_cache:
@@ -288,11 +323,11 @@ class ConflictModel(mesa.Model):
                 friendly[fi] = control.by_owner(self.factions.friendly[fi], self.owner, unowned=False).ravel()
             ours = friendly[fi]
             oi = self._order_index[state.order.name]
-            for title in orders.advance(state, self.time, partial(self._achieved, u, oi, ours)):
+            for title in orders.advance(state, self.now, partial(self._achieved, u, oi, ours)):
                 nxt = state.objective
                 self._log(kind="order", faction=self.factions.ids[fi], place=title,
                           detail=f"{u.name}: {title} achieved" + (f"; next: {nxt.title}" if nxt else "; orders done"))
-            todo = orders.task(state, self.time, partial(self._place_held, ours))
+            todo = orders.task(state, self.now, partial(self._place_held, ours))
             if todo == orders.GO:
                 cells = self._objective_cells[(oi, state.index)]
                 if state.objective.kind == "area":
@@ -310,7 +345,7 @@ class ConflictModel(mesa.Model):
             return bool(friendly[cells[0]])
         if obj.kind == "area":
             return orders.share_held(friendly, cells) >= orders.AREA_CLEARED
-        reach = max(self.scenario.control.presence_km, self.world.grid.cell_km)
+        reach = max(self.spec.control.presence_km, self.world.grid.cell_km)
         return orders.within(self._cx, self._cy, u.cell, cells, reach)
 
     def _place_held(self, friendly: np.ndarray, name: str) -> bool:
@@ -337,20 +372,25 @@ class ConflictModel(mesa.Model):
 
     # ----------------------------------------------------------------- step
     def step(self) -> None:
-        """Advance the world by one step of `step_hours`."""
+        """Advance the world by one step of `step_hours`.
+
+        Mesa counts the step before calling this (`self.steps` is already this step's number, from 1), in
+        mesa 3.3 and 3.5 alike; `running` turns false when the run's window has been simulated.
+        """
         days = self.step_hours / 24.0
-        sc = self.scenario
-        while self._pending and self._pending[0].date <= self.time:
+        sc = self.spec
+        first_of_day = (self.steps - 1) % self.steps_per_day == 0
+        while self._pending and self._pending[0].date <= self.now:
             ev = self._pending.pop(0)
             self._log(**apply_event(self, ev))
-        if self.step_count % self.steps_per_day == 0:
+        if first_of_day:
             for st in self.air:
                 st.used_today = 0.0
             self._refresh_fields()
 
         units = self.unit_list()
         for u in units:
-            if self.step_count % self.steps_per_day == 0:
+            if first_of_day:
                 u.in_supply = self._supplied(u)  # supply is judged once a day, on the day's network
             u.path = [u.cell]
             threshold = self.factions.doctrine[u.faction]["retreat_threshold"]
@@ -370,20 +410,27 @@ class ConflictModel(mesa.Model):
             u.strength = float(s)
         self._dissolve()
         self._control()
-        if (self.step_count + 1) % self.steps_per_day == 0:
+        end_of_day = self.steps % self.steps_per_day == 0
+        if end_of_day:
             self._enclose()
-        self.step_count += 1
-        self.time = sc.meta.start + timedelta(hours=self.step_hours * self.step_count)
-        if self.step_count % self.steps_per_day == 0:
-            self._record_day()
+        self.now = sc.meta.start + timedelta(hours=self.step_hours * self.steps)
+        self._collect(daily=end_of_day)
+        self.running = self.steps < self.days * self.steps_per_day
 
     def run_days(self, days: int, progress: Any = None) -> None:
-        """Run whole days; `progress(day, days)` is called after each one if given."""
+        """Run whole days, past the window if asked; `progress(day, days)` is called after each one if given."""
         for day in range(days):
             for _ in range(self.steps_per_day):
                 self.step()
             if progress is not None:
                 progress(day + 1, days)
+
+    def run_model(self, progress: Any = None) -> None:
+        """Run until `running` turns false: the run's window (`days`), as Mesa's `run_model` does."""
+        while self.running:
+            self.step()
+            if progress is not None and self.steps % self.steps_per_day == 0:
+                progress(self.steps // self.steps_per_day, self.days)
 
     def _move(self, units: list[Unit]) -> None:
         width = self.world.grid.width
@@ -416,7 +463,7 @@ class ConflictModel(mesa.Model):
                 u.route = route[len(u.path) - 1:]
 
     def _fight(self, units: list[Unit], days: float) -> None:
-        sc, n = self.scenario, len(units)
+        sc, n = self.spec, len(units)
         for u in units:
             u.engaged = False
         if n == 0:
@@ -443,7 +490,7 @@ class ConflictModel(mesa.Model):
         damage = np.zeros(n)
         air_mult = np.ones(n)  # fire multiplier from close air support this step
         for st, centre in zip(self.air, self._air_centres, strict=True):
-            if not st.active(self.time):
+            if not st.active(self.now):
                 continue
             r = st.rule
             if r.rule == "close_support":
@@ -490,7 +537,7 @@ class ConflictModel(mesa.Model):
                       detail="; ".join(f"{f} -{v:.0f}" for f, v in lost.items()))
 
     def _dissolve(self) -> None:
-        floor = self.scenario.combat.dissolve_below
+        floor = self.spec.combat.dissolve_below
         for u in self.unit_list():
             if u.strength < floor:
                 self._log(kind="dissolved", faction=self.factions.ids[u.faction], place=self.nearest_place(cell=u.cell),
@@ -498,7 +545,7 @@ class ConflictModel(mesa.Model):
                 u.remove()
 
     def _control(self) -> None:
-        sc = self.scenario
+        sc = self.spec
         self.influence = self._spread(self._zoc, along_path=True)
         presence = self._presence_now = self._spread(self._presence, weight_one=True) > 0
         new = control.update_owner(self.owner, self.world.region, self._footprint, self.influence, presence,
@@ -513,11 +560,11 @@ class ConflictModel(mesa.Model):
             before, after = int(self.owner.flat[pc[i]]), int(new.flat[pc[i]])
             detail = f"from {self.factions.ids[before] if before >= 0 else 'nobody'}" + (f" ({how})" if how else "")
             self._log(kind="captured", faction=self.factions.ids[after] if after >= 0 else "",
-                      place=self.scenario.places[i].name, detail=detail)
+                      place=self.spec.places[i].name, detail=detail)
 
     def front_links(self, units: list[Unit] | None = None) -> list[np.ndarray | None]:
         """Each faction's front links (flat masks; None where it has none): see sim.rules.front."""
-        link_km = self.scenario.control.front_link_km
+        link_km = self.spec.control.front_link_km
         n = len(self.factions)
         if link_km <= 0:
             return [None] * n
@@ -569,16 +616,29 @@ class ConflictModel(mesa.Model):
 
     # ----------------------------------------------------------------- records
     def _log(self, **row: Any) -> None:
-        base = {"time": self.time, "kind": "", "faction": "", "place": "", "strength_lost": 0.0, "detail": "",
+        base = {"time": self.now, "kind": "", "faction": "", "place": "", "strength_lost": 0.0, "detail": "",
                 "description": ""}
         base.update(row)
-        self.log.append(base)
+        self.datacollector.add_table_row("events", base)
 
-    def _record_day(self) -> None:
+    @property
+    def log(self) -> list[dict[str, Any]]:
+        """The event log so far, one dict per event (columns `EVENT_COLUMNS`), from the DataCollector's table."""
+        table = self.datacollector.tables["events"]
+        return [dict(zip(EVENT_COLUMNS, values, strict=True)) for values in zip(*(table[c] for c in EVENT_COLUMNS),
+                                                                              strict=True)]
+
+    def _collect(self, daily: bool) -> None:
+        """Collect this step's per-faction areas (Mesa's model reporters), and at the end of a day its curve
+        rows (the `curves` table) and a snapshot of the owner grid."""
+        self._area_now = self.area_km2()
         self.datacollector.collect(self)
-        self.snapshots.append(self.owner.copy())
-        self.snapshot_dates.append(self.time)
-        self.snapshot_hostile.append(self.factions.hostile)
+        if daily:
+            for row in _faction_rows(self):
+                self.datacollector.add_table_row("curves", row)
+            self.snapshots.append(self.owner.copy())
+            self.snapshot_dates.append(self.now)
+            self.snapshot_hostile.append(self.factions.hostile)
 
     def front_cells(self, day: int) -> np.ndarray:
         """(H, W) bool: the cells on a front line on a recorded day (see sim.rules.front)."""
@@ -586,11 +646,20 @@ class ConflictModel(mesa.Model):
 
     def curves(self) -> list[dict[str, Any]]:
         """Tidy daily rows: date, day, faction, area_km2, gained_km2, locality_km2, locality_gained_km2, front_km,
-        strength, units, places_held (docs/scenario-format.md, "Outputs")."""
-        rows = []
-        for day_rows in self.datacollector.model_vars["factions"]:
-            rows.extend(day_rows)
-        return rows
+        strength, units, places_held (docs/scenario-format.md, "Outputs"), from the DataCollector's table."""
+        table = self.datacollector.tables["curves"]
+        return [dict(zip(CURVE_COLUMNS, values, strict=True)) for values in zip(*(table[c] for c in CURVE_COLUMNS),
+                                                                              strict=True)]
+
+
+def _area_reporter(model: ConflictModel, fi: int) -> float:
+    """Mesa model reporter: faction `fi`'s held ground this step, km²."""
+    return round(float(model._area_now[fi]), 3)
+
+
+def _gain_reporter(model: ConflictModel, fi: int) -> float:
+    """Mesa model reporter: faction `fi`'s held ground this step less what it held at the start, km²."""
+    return round(float(model._area_now[fi] - model._area_start[fi]), 3)
 
 
 def _battle_groups(pairs: np.ndarray) -> list[list[int]]:
@@ -616,23 +685,21 @@ def _battle_groups(pairs: np.ndarray) -> list[list[int]]:
 
 
 def _faction_rows(model: ConflictModel) -> list[dict[str, Any]]:
-    """One row per faction for today: what the curves record (see `ConflictModel.curves`)."""
+    """One curve row per faction for today (see `ConflictModel.curves`)."""
     w = model.world
-    area = model.area_km2()
+    area = model._area_now
     localities = model.locality_km2()
     fronts = front.front_length_km(model.owner, w.region, model.factions.hostile, w.grid.cell_km)
-    start = model.datacollector.model_vars["factions"][0] if model.datacollector.model_vars.get("factions") else None
     units = model.unit_list()
     pc = w.place_cells
     rows = []
     for fi, fid in enumerate(model.factions.ids):
-        a0 = start[fi]["area_km2"] if start else float(area[fi])
-        l0 = start[fi]["locality_km2"] if start else float(localities[fi])
         rows.append({
-            "date": model.time.date().isoformat(), "day": (model.time - model.scenario.meta.start).days,
-            "faction": fid, "area_km2": round(float(area[fi]), 3), "gained_km2": round(float(area[fi]) - a0, 3),
+            "date": model.now.date().isoformat(), "day": (model.now - model.spec.meta.start).days,
+            "faction": fid, "area_km2": round(float(area[fi]), 3),
+            "gained_km2": round(float(area[fi]) - float(model._area_start[fi]), 3),
             "locality_km2": round(float(localities[fi]), 3),
-            "locality_gained_km2": round(float(localities[fi]) - l0, 3),
+            "locality_gained_km2": round(float(localities[fi]) - float(model._locality_start[fi]), 3),
             "front_km": round(float(fronts[fi]), 3),
             "strength": round(sum(u.strength for u in units if u.faction == fi), 1),
             "units": sum(1 for u in units if u.faction == fi),

@@ -167,7 +167,7 @@ def units_of(model: object) -> list[UnitState]:
 
 def naive_from_engine(model: object) -> NaiveControlModel:
     """A naive model over the same map, rules and current owners as an engine model."""
-    sc, world = model.scenario, model.world
+    sc, world = model.spec, model.world
     return NaiveControlModel(world.region, world.footprint >= 0, model.owner, world.grid.cell_km,
                              sc.control.zoc_km, sc.control.presence_km, sc.control.contest_ratio,
                              len(model.factions), seed=model.seed)

@@ -49,7 +49,7 @@ def reference(name: str, naive_steps: int, seed: int | None = None) -> dict[str,
         naive_times.append(time.perf_counter() - t0)
         mismatched_steps += int(not np.array_equal(naive.owner_grid(), model.owner))
     paired_engine = list(engine_control)
-    for _ in range(model.scenario.meta.days * model.steps_per_day - naive_steps):
+    for _ in range(model.spec.meta.days * model.steps_per_day - naive_steps):
         model.step()  # more engine samples: the engine's control step over the whole window
     cells = int(model.world.grid.height * model.world.grid.width)
     steady = naive_times[1:] or naive_times

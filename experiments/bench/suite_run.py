@@ -67,7 +67,7 @@ def api_steps(name: str, repeat: int, days: int | None = None) -> dict[str, Any]
     totals, all_steps, daily_steps = [], [], []
     for _ in range(repeat):
         model = sim.build_model(sim.load(name))
-        n_days = days or model.scenario.meta.days
+        n_days = days or model.spec.meta.days
         total = 0.0
         for k in range(n_days * model.steps_per_day):
             t0 = time.perf_counter()

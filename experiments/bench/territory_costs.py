@@ -39,11 +39,11 @@ def measure(cell_km: float, repeat: int) -> dict[str, float]:
     gov = f.index["government"]
     isis = f.index["isis"]
     # a pocket to hand over: the ISIS ground within 40 km of Arak
-    arak = w.place_cells[[p.name for p in model.scenario.places].index("Arak")]
+    arak = w.place_cells[[p.name for p in model.spec.places].index("Arak")]
     near = np.hypot(model._cx - model._cx[arak], model._cy - model._cy[arak]).reshape(w.shape) <= 40
     falling = near & (model.owner == isis)
     cost = w.cell_hours["motorised"]
-    target = np.array([w.place_cells[[p.name for p in model.scenario.places].index("al-Sukhnah")]])
+    target = np.array([w.place_cells[[p.name for p in model.spec.places].index("al-Sukhnah")]])
     start = next(u.cell for u in units if u.faction == gov and "Palmyra" in u.name)
     state = (model.owner.copy(), model.cut_days.copy())
 

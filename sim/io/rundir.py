@@ -41,7 +41,7 @@ def manifest(result: RunResult) -> dict[str, Any]:
         "seed": result.seed,
         "days": result.days,
         "start": sc.meta.start.isoformat(),
-        "end": m.time.isoformat(),
+        "end": m.now.isoformat(),
         "step_hours": sc.meta.step_hours,
         "cell_km": m.world.grid.cell_km,
         "grid_shape": list(m.world.shape),
