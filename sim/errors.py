@@ -36,3 +36,15 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A 'did you mean ...?' hint for a misspelt name, or an empty string."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"Did you mean '{close[0]}'?" if close else ""
+
+
+class MissingExtraError(BadiaError):
+    """A command or module needs an optional extra that is not installed."""
+
+
+def missing_extra(extra: str, what: str, exc: ImportError) -> MissingExtraError:
+    """The error for `what` needing the optional extra `extra`, naming the module that failed to import."""
+    module = getattr(exc, "name", None) or str(exc)
+    return MissingExtraError(f"{what} needs the optional extra '{extra}', which is not installed (could not import "
+                             f"{module!r}). Install it with: pip install 'badia[{extra}]' (or, in a checkout, "
+                             f"pip install -e '.[{extra}]').")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sim.argtypes import iso_date, positive_int
 from sim.errors import ScenarioError
+from sim.extras import require
 
 
 def _default_out(kind: str, name: str) -> Path:
@@ -26,6 +27,9 @@ def _load(name: str):  # noqa: ANN202 - Experiment
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
+    require("batch", "`badia batch`")
+    if args.scheduler:
+        require("dask", "`badia batch --scheduler`")
     from sim.batch.design import experiment_runs
     from sim.batch.execute import run_batch
 
@@ -47,6 +51,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def cmd_summarize(args: argparse.Namespace) -> int:
+    require("batch", "`badia summarize`")
     from sim.batch.summary import summarize_batch
     from sim.cli import format_table
 
@@ -82,6 +87,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
+    require("batch", "`badia sensitivity`")
     from sim.batch import plots
     from sim.batch.sensitivity import analyze, index_columns
     from sim.batch.store import BatchStore
@@ -121,6 +127,7 @@ def _num(v: object) -> str:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
+    require("batch", "`badia calibrate`")
     from sim.batch.abc import calibrate
     from sim.cli import format_table
 
@@ -167,6 +174,7 @@ def capture_score_table(caps) -> str:  # noqa: ANN001 - a DataFrame of sim.batch
 
 
 def cmd_hindcast(args: argparse.Namespace) -> int:
+    require("batch", "`badia hindcast`")
     from sim.batch.hindcast import hindcast
     from sim.cli import format_table, shorten
 

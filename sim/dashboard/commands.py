@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from sim.errors import ScenarioError
+from sim.extras import require
 
 
 def _port(text: str) -> int:
@@ -21,6 +22,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     """Serve the dashboard until interrupted."""
     from pathlib import Path
 
+    require("dashboard", "`badia dashboard`")
+    require("batch", "`badia dashboard` (it reads batch directories)")
     from sim.dashboard.app import create_app
 
     runs = Path(args.runs)
