@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import math
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,7 +27,6 @@ from sim.formats.errors import describe_error, validate
 from sim.formats.scenario import DEFAULT_MOBILITY, KIND_RADIUS, KIND_VALUE  # noqa: F401 - re-exported
 from sim.scenario import schema as s
 from sim.scenario.overrides import apply_overrides
-from sim.scenario.reader import check_number
 
 
 def read_toml(path: Path) -> dict:
@@ -244,18 +244,25 @@ def _localities(file: str, source: str, base_dir: Path) -> tuple[s.Locality, ...
         where = f"{key} ({path.name}, line {i})"
         if not {"name", "lon", "lat"} <= set(r):
             raise ScenarioError(source, where, "columns name, lon and lat", sorted(k for k in r if k))
-        lon = check_number(_float_or(r["lon"]), source, f"{where}.lon", -180, 180)
-        lat = check_number(_float_or(r["lat"]), source, f"{where}.lat", -90, 90)
+        lon = _csv_number(r["lon"], source, f"{where}.lon", 180)
+        lat = _csv_number(r["lat"], source, f"{where}.lat", 90)
         out.append(s.Locality(name=str(r["name"]), lon=lon, lat=lat))
     return tuple(out)
 
 
-def _float_or(text: Any) -> Any:
-    """A CSV cell as a float if it reads as one, else unchanged (so the error shows what was found)."""
+def _csv_number(text: Any, source: str, key: str, limit: float) -> float:
+    """A CSV cell as a number in [-limit, limit] (degrees of lon or lat)."""
     try:
-        return float(text)
+        value = float(text)
     except (TypeError, ValueError):
-        return text
+        raise ScenarioError(source, key, "a number", text) from None
+    if math.isnan(value):
+        raise ScenarioError(source, key, "a number", value)
+    if value < -limit:
+        raise ScenarioError(source, key, f"a number >= {-limit:g}", value)
+    if value > limit:
+        raise ScenarioError(source, key, f"a number <= {limit:g}", value)
+    return value
 
 
 def _places(specs: list[f.Place], source: str) -> tuple[s.Place, ...]:
