@@ -55,7 +55,7 @@ def _values(value: Any) -> tuple[Any, ...]:
 
 
 Values = custom("a list of values", "lists of values", _values, {
-    "type": "array", "minItems": 1, "items": {"type": ["number", "string", "boolean"]}})
+    "type": "array", "minItems": 1, "items": {"type": ["number", "string", "boolean"]}}, "list of values")
 
 
 class Parameter(Spec):

@@ -74,13 +74,14 @@ def doc_meta(field: Any) -> DocMeta:
 class Custom:
     """Marks a custom value type: how errors and docs name it."""
 
-    label: str  # "a point"
-    plural: str  # "points"
+    label: str  # in errors: "a place name or [lon, lat]"
+    plural: str  # in errors: "points"
+    doc_type: str  # in the docs' type column: "point"
 
 
-def custom(label: str, plural: str, check: Any, schema: dict[str, Any]) -> Any:
+def custom(label: str, plural: str, check: Any, schema: dict[str, Any], doc_type: str) -> Any:
     """A value type checked by `check` (which returns the value to keep) with its own JSON Schema."""
-    return Annotated[Any, Custom(label, plural), PlainValidator(check), WithJsonSchema(schema)]
+    return Annotated[Any, Custom(label, plural, doc_type), PlainValidator(check), WithJsonSchema(schema)]
 
 
 def _not_nan(value: float) -> float:
@@ -119,7 +120,7 @@ LONLAT_SCHEMA: dict[str, Any] = {
 POINT_SCHEMA: dict[str, Any] = {"anyOf": [{"type": "string", "description": "a place name declared under [[places]]"},
                                           LONLAT_SCHEMA]}
 
-Point = custom("a place name or [lon, lat]", "points", _point, POINT_SCHEMA)
+Point = custom("a place name or [lon, lat]", "points", _point, POINT_SCHEMA, "point")
 """A point: a place name or [lon, lat]."""
 
 
@@ -136,7 +137,7 @@ def points(min_items: int) -> Any:
     schema: dict[str, Any] = {"type": "array", "items": POINT_SCHEMA}
     if min_items:
         schema["minItems"] = min_items
-    return custom(expected.removeprefix("a "), "lists of points", check, schema)
+    return custom(expected, "lists of points", check, schema, "list of points")
 
 
 def _ring(value: Any) -> tuple[tuple[float, float], ...]:
@@ -146,7 +147,8 @@ def _ring(value: Any) -> tuple[tuple[float, float], ...]:
 
 
 Ring = custom("a polygon", "polygons", _ring, {"type": "array", "minItems": 3, "items": LONLAT_SCHEMA,
-                                              "description": "a polygon ring of 3 or more [lon, lat] points"})
+                                              "description": "a polygon ring of 3 or more [lon, lat] points"},
+              "list of `[lon, lat]`")
 """A polygon ring: at least three [lon, lat] points (it closes itself)."""
 
 
@@ -165,7 +167,8 @@ def _bbox(value: Any) -> tuple[float, float, float, float]:
 _LON = {"type": "number", "minimum": -180, "maximum": 180}
 _LAT = {"type": "number", "minimum": -85, "maximum": 85}
 Bbox = custom("a bounding box", "bounding boxes", _bbox, {"type": "array", "minItems": 4, "maxItems": 4,
-                                                          "items": [_LON, _LAT, _LON, _LAT]})
+                                                          "items": [_LON, _LAT, _LON, _LAT]},
+              "`[lon_min, lat_min, lon_max, lat_max]`")
 """The map's extent: [lon_min, lat_min, lon_max, lat_max]."""
 
 DATE_EXAMPLE = "a date such as 2017-05-18 or 2017-05-18T06:00"
@@ -188,7 +191,7 @@ def to_datetime(value: Any) -> datetime:
 # An editor sees a TOML date as a string; the pattern checks its start (a datetime continues with a time).
 DATE_SCHEMA: dict[str, Any] = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}",
                                "description": "a TOML date (2017-05-07), datetime (2017-05-07T06:00) or ISO string"}
-Date = custom("a date", "dates", to_datetime, DATE_SCHEMA)
+Date = custom("a date", "dates", to_datetime, DATE_SCHEMA, "date")
 """A TOML date, a TOML datetime or an ISO string; loaded as a naive datetime."""
 
 
@@ -201,7 +204,7 @@ def _ident(value: Any) -> str:
 
 
 Ident = custom("an id", "ids", _ident, {"type": "string", "minLength": 1,
-                                        "description": "letters, digits, '_' or '-'"})
+                                        "description": "letters, digits, '_' or '-'"}, "string")
 """An identifier of letters, digits, '_' or '-' (a scenario's or an experiment's name)."""
 
 
@@ -213,5 +216,5 @@ def _colour(value: Any) -> str:
     return value
 
 
-Colour = custom("a colour", "colours", _colour, {"type": "string", "pattern": "^#(.{3}|.{6})$"})
+Colour = custom("a colour", "colours", _colour, {"type": "string", "pattern": "^#(.{3}|.{6})$"}, "string")
 """A hex colour: '#' and 3 or 6 characters."""

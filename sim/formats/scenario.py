@@ -513,7 +513,11 @@ class AirRule(Spec):
 
 
 class _Event(Spec):
+    """Keys every event has; each kind adds its own."""
+
     date: Date = key(description="When the event happens.")
+    kind: Literal[EVENT_KINDS] = key(description="Selects the other allowed keys. A key belonging to another "  # type: ignore[valid-type]
+                                     "kind is an \"Unknown key\" error.")
     description: str = key("", "Copied to the event log.")
 
 
