@@ -227,6 +227,23 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Print or write the JSON Schema of a file format, for editors (see docs/scenario-format.md)."""
+    from sim.formats.jsonschema import schema_text
+
+    text = schema_text(args.kind)
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    out = Path(args.out)
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError("--out", "out", "a writable file path", str(out), str(exc)) from None
+    print(f"Wrote the {args.kind} JSON Schema to {out}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="badia", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -248,6 +265,11 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("run_dir")
     cmp.add_argument("claims", nargs="?", help="claims CSV (default: the scenario's)")
     cmp.set_defaults(func=cmd_compare)
+    sch = sub.add_parser("schema", help="print the JSON Schema of scenario, experiment or lesson files (for editors)")
+    sch.add_argument("--kind", choices=("scenario", "experiment", "lesson"), default="scenario",
+                     help="which file format (default: scenario)")
+    sch.add_argument("--out", help="write it to this file instead of printing it")
+    sch.set_defaults(func=cmd_schema)
     for module in COMMAND_MODULES:
         _register(module, sub)
     return parser

@@ -2,6 +2,10 @@
 
 Nothing here reads files or computes on grids; these are plain values. Coordinates are (lon, lat) in
 degrees, distances in km, speeds in km/h, durations in hours, rates per day.
+
+The file format's keys, defaults and bounds are declared once, in `sim.formats.scenario`; the loader fills
+every field of these dataclasses from it, so they carry no defaults of their own beyond "not given"
+(None, empty) for fields that only some kinds of event, objective or shape use.
 """
 
 from __future__ import annotations
@@ -13,20 +17,20 @@ from typing import Any
 
 LonLat = tuple[float, float]
 
-TERRAIN_CLASSES: tuple[str, ...] = ("desert", "hills", "mountains", "valley", "cultivated", "urban")
-ROAD_CLASSES: tuple[str, ...] = ("track", "road", "highway")
-PLACE_KINDS: tuple[str, ...] = (
-    "city", "town", "village", "base", "airbase", "oil_field", "gas_field", "mine",
-    "junction", "crossing", "border", "station", "dam",
+# The format's vocabularies, declared with the format (sim/formats/vocab.py) and used by the engine.
+from sim.formats.vocab import (  # noqa: E402, F401 - re-exported
+    AIR_RULES,
+    EVENT_KINDS,
+    FIRE_TYPES,
+    OBJECTIVE_KINDS,
+    ORDER_THEN,
+    PLACE_KINDS,
+    POSTURES,
+    RELATIONS,
+    RESOURCE_KINDS,
+    ROAD_CLASSES,
+    TERRAIN_CLASSES,
 )
-RESOURCE_KINDS: frozenset[str] = frozenset({"oil_field", "gas_field", "mine"})
-POSTURES: tuple[str, ...] = ("attack", "defend", "hold")
-FIRE_TYPES: tuple[str, ...] = ("aimed", "dispersed")
-AIR_RULES: tuple[str, ...] = ("zone_denial", "close_support")
-EVENT_KINDS: tuple[str, ...] = ("strike", "reinforce", "zone", "relation", "doctrine")
-OBJECTIVE_KINDS: tuple[str, ...] = ("place", "point", "line", "area")
-ORDER_THEN: tuple[str, ...] = ("hold", "free")
-RELATIONS: tuple[str, ...] = ("hostile", "allied", "neutral")
 
 
 def frozen_map(d: dict[str, Any] | None = None) -> MappingProxyType:
@@ -101,10 +105,10 @@ class Place:
     holder: str | None
     estimated: bool
     radius_km: float
-    note: str = ""
+    note: str
     # What the place is worth to particular factions, overriding `value` for them; a negative value means
     # the faction keeps away from it (never its objective, never taken by it): a political limit.
-    value_for: MappingProxyType = field(default_factory=frozen_map)
+    value_for: MappingProxyType
 
     @property
     def is_resource(self) -> bool:
@@ -133,10 +137,10 @@ class Barrier:
 
     name: str
     points: tuple[LonLat, ...]
-    crossing_hours: float = 24.0
-    combat: float = 0.0
-    crossings: tuple[LonLat, ...] = ()
-    bridges_at_roads: bool = True
+    crossing_hours: float
+    combat: float
+    crossings: tuple[LonLat, ...]
+    bridges_at_roads: bool
 
 
 @dataclass(frozen=True)
@@ -172,8 +176,8 @@ class Order:
     faction: str
     units: tuple[str, ...]  # empty: every unit of the faction that no other order names
     objectives: tuple[Objective, ...]
-    then: str = "hold"  # after the last objective: "hold" where they are, or "free" (choose as without orders)
-    source: str = ""
+    then: str  # after the last objective: "hold" where they are, or "free" (choose as without orders)
+    source: str
 
 
 @dataclass(frozen=True)
@@ -185,17 +189,17 @@ class Zone:
 
 @dataclass(frozen=True)
 class Doctrine:
-    aggression: float = 0.5
-    retreat_threshold: float = 0.35
-    caution: float = 1.0
-    value_hours: float = 24.0
-    territory_value: float = 1.0
-    horizon_hours: float = 120.0
-    zone_respect: float = 0.0
-    strength_scale: float = 1.0
-    speed_scale: float = 1.0  # multiplies the speed of every unit of the faction (a calibration knob)
-    pocket_days: float = 7.0  # days ground cut off from the faction's sources, with no garrison, holds out
-    follow_orders: float = 1.0  # 1: units follow their [[orders]]; 0: they choose their own objectives
+    aggression: float
+    retreat_threshold: float
+    caution: float
+    value_hours: float
+    territory_value: float
+    horizon_hours: float
+    zone_respect: float
+    strength_scale: float
+    speed_scale: float  # multiplies the speed of every unit of the faction (a calibration knob)
+    pocket_days: float  # days ground cut off from the faction's sources, with no garrison, holds out
+    follow_orders: float  # 1: units follow their [[orders]]; 0: they choose their own objectives
 
 
 @dataclass(frozen=True)
@@ -218,42 +222,40 @@ class UnitSpec:
     lon: float
     lat: float
     strength: float
-    mobility: str = "motorised"
-    posture: str = "attack"
-    fire: str = "aimed"
-    firepower: float = 1.0
-    speed: float = 1.0
+    mobility: str
+    posture: str
+    fire: str
+    firepower: float
+    speed: float
 
 
 @dataclass(frozen=True)
 class ControlParams:
-    zoc_km: float = 10.0
-    presence_km: float = 3.0
-    contest_ratio: float = 2.0
-    fill_initial: bool = True
-    front_link_km: float = 0.0  # positions of a faction this close hold the line between them (0: no links)
+    zoc_km: float
+    presence_km: float
+    contest_ratio: float
+    fill_initial: bool
+    front_link_km: float  # positions of a faction this close hold the line between them (0: no links)
 
 
 @dataclass(frozen=True)
 class CombatParams:
-    range_km: float = 6.0
-    aimed_rate: float = 0.05
-    dispersed_rate: float = 0.00005
-    stochastic: bool = True
-    dissolve_below: float = 50.0
-    substep_hours: float = 1.0
-    terrain_defence: MappingProxyType = field(default_factory=lambda: frozen_map(
-        {"hills": 1.5, "mountains": 2.0, "urban": 2.0, "valley": 1.2, "cultivated": 1.2}))
-    posture_defence: MappingProxyType = field(default_factory=lambda: frozen_map(
-        {"attack": 1.0, "defend": 1.3, "hold": 1.5}))
+    range_km: float
+    aimed_rate: float
+    dispersed_rate: float
+    stochastic: bool
+    dissolve_below: float
+    substep_hours: float
+    terrain_defence: MappingProxyType  # terrain class -> multiplier
+    posture_defence: MappingProxyType  # posture -> multiplier
 
 
 @dataclass(frozen=True)
 class SupplyParams:
-    range_hours: float = 6.0
-    mobility: str = "logistics"
-    attrition_per_day: float = 0.03
-    replenish_per_day: float = 0.02
+    range_hours: float
+    mobility: str
+    attrition_per_day: float
+    replenish_per_day: float
 
 
 @dataclass(frozen=True)
@@ -262,15 +264,15 @@ class AirRule:
     actor: str
     rule: str
     sorties_per_day: float
-    zone: str | None = None
-    targets: tuple[str, ...] = ()
-    damage_per_sortie: float = 0.0
-    supports: tuple[str, ...] = ()
-    center: LonLat | None = None
-    radius_km: float | None = None
-    multiplier: float = 1.0
-    active_from: datetime | None = None
-    active_until: datetime | None = None
+    zone: str | None  # zone_denial only
+    targets: tuple[str, ...]
+    damage_per_sortie: float
+    supports: tuple[str, ...]  # close_support only, as the three below
+    center: LonLat | None
+    radius_km: float | None
+    multiplier: float
+    active_from: datetime | None
+    active_until: datetime | None
 
 
 @dataclass(frozen=True)
@@ -284,15 +286,15 @@ class Event:
     faction: str | None = None
     at: LonLat | None = None
     at_name: str | None = None
-    radius_km: float = 10.0
-    damage: float = 0.0
-    strength: float = 0.0
+    radius_km: float | None = None
+    damage: float | None = None
+    strength: float | None = None
     unit_name: str | None = None
-    mobility: str = "motorised"
-    posture: str = "attack"
-    fire: str = "aimed"
+    mobility: str | None = None
+    posture: str | None = None
+    fire: str | None = None
     zone: str | None = None
-    active: bool = True
+    active: bool | None = None
     a: str | None = None
     b: str | None = None
     relation: str | None = None
