@@ -31,6 +31,13 @@ def write_scenario(tmp_path: Path, body: str, name: str = "test", end: int = 11)
     return path
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in a `*_browser.py` module is a browser test (marker `browser`)."""
+    for item in items:
+        if item.path.stem.endswith("_browser"):
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture
 def scenario_file(tmp_path: Path):
     def make(body: str, name: str = "test", end: int = 11) -> Path:
