@@ -85,8 +85,11 @@ class RunsRoot:
         return found
 
     def run_dirs(self) -> list[str]:
-        """Saved run directories (curves.csv, control.npz, manifest.json), relative to the root."""
-        return self._dirs(("curves.csv", "control.npz", "manifest.json"))
+        """Saved run directories (what sim.io.rundir reads: manifest.json, curves.csv, control.npz), relative
+        to the root."""
+        from sim.io.rundir import NEEDED
+
+        return self._dirs(NEEDED)
 
     def batch_dirs(self) -> list[str]:
         """Batch directories (manifest.json and a runs/ folder), relative to the root."""
