@@ -14,9 +14,9 @@ from dash import Dash, Input, Output, State, ctx, dash_table, dcc, html, no_upda
 from sim.dashboard import exports, figures
 from sim.dashboard.jobs import ResultCache
 from sim.errors import BadiaError
+from sim.model import EVENT_COLUMNS
 from sim.rundata import Run
 
-EVENT_COLUMNS = ["time", "kind", "faction", "place", "strength_lost", "detail", "description"]
 HIDDEN = {"display": "none"}
 SHOWN = {"display": "block"}
 

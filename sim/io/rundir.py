@@ -111,7 +111,12 @@ def control_arrays(run: Run) -> dict[str, np.ndarray]:
 
 def curves_csv(run: Run) -> str:
     """curves.csv's text (fixed formatting: the same scenario and seed give byte-identical files)."""
-    return run.curves.to_csv(index=False, float_format="%.3f", lineterminator="\n")
+    return curves_text(run.curves)
+
+
+def curves_text(curves: pd.DataFrame) -> str:
+    """Curves as CSV text, formatted as curves.csv is (also for the dashboard's exports of one or two runs)."""
+    return curves.to_csv(index=False, float_format="%.3f", lineterminator="\n")
 
 
 def events_csv(run: Run) -> str:
