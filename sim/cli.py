@@ -57,6 +57,7 @@ def _progress(day: int, days: int) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sim import api, catalog
+    from sim.io.rundir import FILES
     from sim.scenario import parse_assignments
 
     overrides = parse_assignments(args.set or [])
@@ -75,8 +76,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if claims is not None:
         print()
         print(comparison_text(run, claims))
-    print(f"\nWrote {out}/ (curves.csv, control.npz, events.csv, manifest.json, report.html) "
-          f"in {run.wall_seconds:.2f} s")
+    print(f"\nWrote {out}/ ({', '.join(FILES)}) in {run.wall_seconds:.2f} s")
     return 0
 
 

@@ -43,6 +43,7 @@ CURVES_SCHEMA = pa.schema([
     ("locality_gained_km2", pa.float64()), ("front_km", pa.float64()), ("strength", pa.float64()),
     ("units", pa.int64()), ("places_held", pa.int64()),
 ])
+MARKERS = ("manifest.json", "runs")  # what makes a directory a batch directory
 RUN_FIELDS = ["run_id", "point", "replicate", "seed", "status", "error", "wall_seconds"]
 # Manifest keys that must match for a directory to be resumed by an experiment.
 IDENTITY_KEYS = ("experiment_sha256", "scenario_sha256", "design", "parameters", "master_seed", "runs", "days",

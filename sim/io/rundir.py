@@ -32,7 +32,7 @@ from sim.rundata import CURVE_KEYS, Run, RunMeta, place_table
 from sim.world.projection import EqualArea
 from sim.world.raster import GridGeometry
 
-FILES = ("curves.csv", "events.csv", "control.npz", "manifest.json", "report.html")
+FILES = ("curves.csv", "control.npz", "events.csv", "manifest.json", "report.html")  # what write_run writes
 NEEDED = ("manifest.json", "curves.csv", "events.csv", "control.npz")  # what a directory must hold to be read
 CONTROL_KEYS = ("owner", "dates", "faction_ids", "faction_colours", "bbox", "cell_km", "origin_xy_km",
                 "projection_lon0_lat0", "region", "terrain", "road", "place_names", "place_lonlat", "place_kinds")
