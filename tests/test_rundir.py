@@ -121,6 +121,8 @@ def _broken(tmp_path: Path, name: str, content: bytes | None) -> Path:
     ("curves.csv", b"x,y\n1,2\n", "curves.csv: expected columns date, day, faction"),
     ("curves.csv", b"", "curves.csv: expected a CSV table"),
     ("events.csv", b"a\n1\n", "events.csv: expected columns time, kind"),
+    ("manifest.json", json.dumps({**json.loads((BEFORE / "manifest.json").read_text()), "days": "many"}).encode(),
+     "do not fit together"),
 ])
 def test_a_broken_run_directory_is_named_in_one_paragraph(tmp_path: Path, name: str, content: bytes | None,
                                                           says: str) -> None:

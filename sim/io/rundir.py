@@ -29,6 +29,7 @@ import sim
 from sim.errors import BadiaError, ScenarioError
 from sim.io.atomic import write_text, write_with
 from sim.rundata import CURVE_KEYS, Run, RunMeta, place_table
+from sim.scenario.schema import RESOURCE_KINDS
 from sim.world.projection import EqualArea
 from sim.world.raster import GridGeometry
 
@@ -36,7 +37,6 @@ FILES = ("curves.csv", "control.npz", "events.csv", "manifest.json", "report.htm
 NEEDED = ("manifest.json", "curves.csv", "events.csv", "control.npz")  # what a directory must hold to be read
 CONTROL_KEYS = ("owner", "dates", "faction_ids", "faction_colours", "bbox", "cell_km", "origin_xy_km",
                 "projection_lon0_lat0", "region", "terrain", "road", "place_names", "place_lonlat", "place_kinds")
-RESOURCE_KINDS_FALLBACK = ("oil_field", "gas_field", "mine")  # places drawn as resources without the scenario
 # (scenario reference, overrides) -> the scenario, or a ScenarioError when it may or can not be loaded
 ScenarioLoader = Callable[[str, Mapping[str, Any]], Any]
 
@@ -186,7 +186,11 @@ def read_run(path: Path, scenario: ScenarioLoader | None = None) -> Run:
             sc = scenario(str(man["scenario_path"]), man.get("overrides") or {})
         except BadiaError:
             sc = None  # gone, changed beyond loading, or not allowed: draw what control.npz holds
-    return _run_of(path, man, arrays, curves, events, sc)
+    try:
+        return _run_of(path, man, arrays, curves, events, sc)
+    except (TypeError, ValueError, KeyError, IndexError) as exc:  # a value of the wrong kind or length
+        raise _bad(path, "a run directory as `badia run --out DIR` writes it", None,
+                   f"Its manifest.json and control.npz do not fit together ({type(exc).__name__}: {exc}).") from None
 
 
 def _read_manifest(file: Path) -> dict[str, Any]:
@@ -201,12 +205,14 @@ def _read_manifest(file: Path) -> dict[str, Any]:
 
 def _read_control(file: Path) -> dict[str, np.ndarray]:
     if not zipfile.is_zipfile(file):
-        raise _bad(file, "the run's owner grids and map layers (a numpy .npz archive)", "a file that is not one (truncated, or of another kind)")
+        raise _bad(file, "the run's owner grids and map layers (a numpy .npz archive)",
+                   "a file that is not one (truncated, or of another kind)")
     try:
         with np.load(file, allow_pickle=False) as z:
             missing = [k for k in CONTROL_KEYS if k not in z.files]
             if missing:
-                raise _bad(file, f"arrays {', '.join(CONTROL_KEYS)}", sorted(z.files), f"Missing: {', '.join(missing)}.")
+                raise _bad(file, f"arrays {', '.join(CONTROL_KEYS)}", sorted(z.files),
+                           f"Missing: {', '.join(missing)}.")
             arrays = {k: z[k] for k in z.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise _bad(file, "the run's owner grids and map layers (a numpy .npz archive)", None,
@@ -253,13 +259,12 @@ def _run_of(path: Path, man: dict[str, Any], z: dict[str, np.ndarray], curves: p
     lonlat = z["place_lonlat"].reshape(-1, 2).astype(float)
     place_names = [str(n) for n in z["place_names"]]
     kinds = [str(k) for k in z["place_kinds"]]
-    resource = [k in RESOURCE_KINDS_FALLBACK for k in kinds]
+    resource = [k in RESOURCE_KINDS for k in kinds]
     estimated = [False] * len(place_names)
     title, description = str(man.get("scenario") or path.name), ""
     if sc is not None:
         names.update({f.id: f.name for f in sc.factions if f.id in names})
         by_name = {p.name: p for p in sc.places}
-        resource = [by_name[n].is_resource if n in by_name else r for n, r in zip(place_names, resource, strict=True)]
         estimated = [bool(by_name[n].estimated) if n in by_name else False for n in place_names]
         title, description = sc.meta.title, sc.meta.description
     meta = RunMeta(
