@@ -70,6 +70,10 @@ def read_batch(path: Path) -> Batch:
     sc = store.scenario(shipped)
     if sc is not None:
         batch.scenario_path = str(Path(sc.source).resolve())
+        # Factions in the scenario's order (as a run lists them), not the store's alphabetical one: legends follow it.
+        rank = curves["faction"].map({f.id: i for i, f in enumerate(sc.factions)})
+        batch.curves = (curves.assign(rank=rank).sort_values(["run_id", "day", "rank"], kind="stable")
+                        .drop(columns="rank").reset_index(drop=True))
         batch.colours.update({f.id: f.colour for f in sc.factions})
         batch.names.update({f.id: f.name for f in sc.factions})
         if sc.meta.claims:
