@@ -22,10 +22,10 @@ def one(args: tuple[float, float, int]) -> tuple[float, float, int, float, str]:
     factor, zoc, seed = args
     overrides = {f"mobility.motorised.{k}": round(v * factor, 4) for k, v in DEFAULT_MOBILITY["motorised"].items()}
     overrides["control.zoc_km"] = zoc
-    result = sim.run(sim.load("badia_2017", overrides), seed=seed)
-    c = result.curves
+    run = sim.run(sim.load("badia_2017", overrides), seed=seed)
+    c, ev = run.curves, run.events
     gain = float(c[(c["faction"] == "government") & (c["day"] == c["day"].max())]["gained_km2"].iloc[0])
-    captured = sorted({e["place"] for e in result.model.log if e["kind"] == "captured" and e["faction"] == "government"})
+    captured = sorted(set(ev.loc[(ev["kind"] == "captured") & (ev["faction"] == "government"), "place"]))
     return factor, zoc, seed, gain, ", ".join(captured)
 
 

@@ -32,33 +32,31 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args()
     sc = sim.load("badia_2017")
-    result = sim.run(sc, seed=args.seed, days=54)
-    m = result.model
-    grid = m.world.grid
-    dates = [d.date().isoformat() for d in m.snapshot_dates]
-    gov = m.factions.index["government"]
+    run = sim.run(sc, seed=args.seed, days=54)
+    grid = run.grid
+    gov = run.factions.index("government")
     xs = grid.x0 + (np.arange(grid.width) + 0.5) * grid.cell_km
     ys = grid.y0 + (np.arange(grid.height) + 0.5) * grid.cell_km
-    curves = result.curves
+    curves = run.curves
     fig, axes = plt.subplots(1, 3, figsize=(15, 5.6))
     for ax, (when, label) in zip(axes, DAYS.items(), strict=True):
-        day = dates.index(when)
+        day = run.dates.index(when)
         row = curves[(curves["date"] == when) & (curves["faction"] == "government")].iloc[0]
-        draw_map(ax, result, day, f"{label} 2017: government +{row['gained_km2']:,.0f} km² held, "
-                                  f"+{row['locality_gained_km2']:,.0f} km² by localities")
-        rows, cols = np.nonzero(m.front_cells(day))
+        draw_map(ax, run, day, f"{label} 2017: government +{row['gained_km2']:,.0f} km² held, "
+                               f"+{row['locality_gained_km2']:,.0f} km² by localities")
+        rows, cols = np.nonzero(run.front_cells(day))
         ax.plot(xs[cols], ys[rows], "s", ms=0.45, color="black", label="front line")
-        ax.contour(xs, ys, (m.snapshots[0] == gov).astype(float), levels=[0.5], colors="#7b241c",
+        ax.contour(xs, ys, (run.owner[0] == gov).astype(float), levels=[0.5], colors="#7b241c",
                    linewidths=0.8, linestyles=":")
         ax.set_xlim(VIEW[0], VIEW[1])
         ax.set_ylim(VIEW[2], VIEW[3])
     handles = [plt.Line2D([], [], color="black", marker="s", ls="", ms=3, label="front line"),
                plt.Line2D([], [], color="#7b241c", ls=":", label="government ground on 7 May"),
                plt.Line2D([], [], color="#2471a3", ls="--", label="al-Tanf 55 km zone")]
-    handles += [plt.Rectangle((0, 0), 1, 1, color=m.factions.colours[f], alpha=0.55, label=m.factions.names[f][:40])
-                for f in m.factions.ids if f != "sdf"]
+    handles += [plt.Rectangle((0, 0), 1, 1, color=run.colours[f], alpha=0.55, label=run.names[f][:40])
+                for f in run.factions if f != "sdf"]
     fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=8, frameon=False)
-    fig.suptitle(f"Badia 2017, default scenario (seed {result.seed}): control and front line", fontsize=11)
+    fig.suptitle(f"Badia 2017, default scenario (seed {run.seed}): control and front line", fontsize=11)
     fig.tight_layout(rect=(0, 0.07, 1, 0.96))
     fig.savefig(args.out, dpi=110)
     print(f"Wrote {args.out}")

@@ -17,17 +17,16 @@ from matplotlib.colors import ListedColormap  # noqa: E402
 
 import sim  # noqa: E402
 from sim.io.claims import area_claims, read_claims  # noqa: E402
-from sim.viz.geometry import outline_xy, places_xy, roads_xy  # noqa: E402
+from sim.viz.geometry import outline_xy, roads_xy, zones_xy  # noqa: E402
 
 LABELLED = {"Damascus", "Homs", "Palmyra", "Deir ez-Zor", "Abu Kamal", "al-Tanf (US garrison)",
             "Khneifes phosphate mines", "al-Sukhnah", "al-Sabaa Biyar junction", "Arak"}
 
 
-def draw_map(ax: plt.Axes, result: sim.RunResult, day: int, title: str) -> None:
-    m, sc = result.model, result.scenario
-    grid = m.world.grid
-    colours = [m.factions.colours[f] for f in m.factions.ids]
-    owner = np.ma.masked_less(m.snapshots[day], 0)
+def draw_map(ax: plt.Axes, run: sim.Run, day: int, title: str) -> None:
+    sc, grid = run.scenario, run.grid
+    colours = [run.colours[f] for f in run.factions]
+    owner = np.ma.masked_less(run.owner[day], 0)
     extent = (grid.x0, grid.x0 + grid.width * grid.cell_km, grid.y0, grid.y0 + grid.height * grid.cell_km)
     ax.imshow(owner, origin="lower", extent=extent, cmap=ListedColormap(colours), vmin=-0.5,
               vmax=len(colours) - 0.5, alpha=0.55, interpolation="nearest")
@@ -40,15 +39,12 @@ def draw_map(ax: plt.Axes, result: sim.RunResult, day: int, title: str) -> None:
     for cls, (x, y) in roads_xy(grid, sc).items():
         ax.plot(x, y, color={"highway": "#222", "road": "#555", "track": "#8c7b62"}[cls],
                 lw={"highway": 1.4, "road": 0.9, "track": 0.6}[cls])
-    zone = m.world.zones.get("tanf_zone")
-    if zone is not None:
-        ax.contour(np.linspace(extent[0], extent[1], grid.width), np.linspace(extent[2], extent[3], grid.height),
-                   zone.astype(float), levels=[0.5], colors="#2471a3", linewidths=1.0, linestyles="--")
-    px, py = places_xy(grid, sc)
-    for p, x, y in zip(sc.places, px, py, strict=True):
-        ax.plot(x, y, "o", ms=2.5, color="black")
+    for x, y in zones_xy(grid, sc).values():
+        ax.plot(x, y, color="#2471a3", lw=1.0, ls="--")
+    for p in run.places.itertuples():
+        ax.plot(p.x, p.y, "o", ms=2.5, color="black")
         if p.name in LABELLED:
-            ax.annotate(p.name.split(" (")[0], (x, y), fontsize=6.5, xytext=(2, 2), textcoords="offset points")
+            ax.annotate(p.name.split(" (")[0], (p.x, p.y), fontsize=6.5, xytext=(2, 2), textcoords="offset points")
     if sc.map.region is not None:
         x0, y0, x1, y1 = grid.project_geometry(sc.map.region).bounds
         ax.set_xlim(x0 - 10, x1 + 10)
@@ -64,18 +60,17 @@ def main() -> None:
     parser.add_argument("--out", default="docs/how-it-works.png")
     args = parser.parse_args()
     sc = sim.load("badia_2017")
-    result = sim.run(sc)
-    m = result.model
+    run = sim.run(sc)
+    dates = [np.datetime64(d) for d in run.dates]
     fig, axes = plt.subplots(1, 3, figsize=(14, 4.6), gridspec_kw={"width_ratios": [1, 1, 1.05]})
-    draw_map(axes[0], result, 0, f"Control on {m.snapshot_dates[0]:%d %b %Y} (from held places and lines)")
-    draw_map(axes[1], result, len(m.snapshots) - 1,
-             f"After {result.days} days of simulated advance ({m.snapshot_dates[-1]:%d %b})")
-    curves = result.curves
+    draw_map(axes[0], run, 0, f"Control on {dates[0].item():%d %b %Y} (from held places and lines)")
+    draw_map(axes[1], run, run.days, f"After {run.days} days of simulated advance ({dates[-1].item():%d %b})")
+    curves = run.curves
     ax = axes[2]
-    for fid in m.factions.ids:
+    for fid in run.factions:
         c = curves[curves["faction"] == fid]
         if c["gained_km2"].abs().max() > 0:
-            ax.plot(range(len(c)), c["gained_km2"], color=m.factions.colours[fid], lw=2, label=m.factions.names[fid][:32])
+            ax.plot(range(len(c)), c["gained_km2"], color=run.colours[fid], lw=2, label=run.names[fid][:32])
     claims = area_claims(read_claims(sc.meta.claims))
     claims = claims[(claims["measure"] == "gained_km2") & (claims["date"] <= curves["date"].max())]
     for i, (_, c) in enumerate(claims.iterrows()):

@@ -2,25 +2,24 @@
 
     >>> import sim
     >>> sc = sim.load("corridor", overrides={"combat.stochastic": False})
-    >>> result = sim.run(sc, seed=1, days=5)
-    >>> result.curves.head()          # pandas DataFrame: date, day, faction, area_km2, gained_km2, ...
-    >>> result.save("runs/corridor")  # curves.csv, control.npz, events.csv, manifest.json, report.html
+    >>> run = sim.run(sc, seed=1, days=5)   # a sim.Run: the data of the run, not the model
+    >>> run.curves.head()                  # pandas DataFrame: date, day, faction, area_km2, gained_km2, ...
+    >>> run.control.shape                  # (days + 1, H, W) owner grids
+    >>> run.save("runs/corridor")          # curves.csv, control.npz, events.csv, manifest.json, report.html
+    >>> sim.read_run("runs/corridor")      # the same Run, read back
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from sim import catalog
 from sim.errors import ScenarioError
-from sim.model import EVENT_COLUMNS, ConflictModel
+from sim.model import ConflictModel
+from sim.rundata import Run
 from sim.scenario import Scenario, load_scenario
 from sim.world.world import World
 
@@ -35,43 +34,15 @@ def build_model(scenario: Scenario, seed: int | None = None, world: World | None
     return ConflictModel(scenario, seed=seed, world=world)
 
 
-@dataclass
-class RunResult:
-    """What one run produced: curves, daily control grids, the event log, and how it was made."""
-
-    scenario: Scenario
-    model: ConflictModel
-    seed: int
-    days: int
-    overrides: dict[str, Any]
-    wall_seconds: float
-
-    @property
-    def curves(self) -> pd.DataFrame:
-        return pd.DataFrame(self.model.curves())
-
-    @property
-    def events(self) -> pd.DataFrame:
-        df = pd.DataFrame(self.model.log, columns=EVENT_COLUMNS)
-        df["time"] = df["time"].map(lambda t: t.isoformat(timespec="minutes"))
-        return df
-
-    @property
-    def control(self) -> np.ndarray:
-        """Owner grids, one per recorded day: (days + 1, H, W) int8, -1 for nobody."""
-        return np.stack(self.model.snapshots)
-
-    def save(self, out_dir: str | Path, claims: Any = None) -> Path:
-        """Write the run directory (see sim.io.rundir)."""
-        from sim.io.rundir import write_run
-
-        return write_run(self, Path(out_dir), claims=claims)
+# The name `sim.run` returned before the one run dataset; kept so that existing type hints keep working.
+RunResult = Run
 
 
 def run(scenario: Scenario, seed: int | None = None, days: int | None = None,
         progress: Callable[[int, int], None] | None = None, overrides: Mapping[str, Any] | None = None,
-        world: World | None = None) -> RunResult:
-    """Run a scenario for `days` (default: its window) and return the result.
+        world: World | None = None) -> Run:
+    """Run a scenario for `days` (default: its window) and return its `Run` (sim.rundata): the data alone,
+    so that the model, its agents and its DataCollector are freed as soon as the run is over.
 
     `world` reuses a world built from the same map (batches do; see sim.world.world.world_key).
     """
@@ -82,5 +53,14 @@ def run(scenario: Scenario, seed: int | None = None, days: int | None = None,
     t0 = time.perf_counter()
     model = ConflictModel(scenario, seed=seed, days=days, world=world)
     model.run_model(progress)
-    return RunResult(scenario=scenario, model=model, seed=model.seed, days=days, overrides=dict(overrides or {}),
-                     wall_seconds=time.perf_counter() - t0)
+    return Run.from_model(model, overrides, wall_seconds=time.perf_counter() - t0)
+
+
+def read_run(path: str | Path) -> Run:
+    """Read a run directory written by `badia run --out DIR` or `Run.save` (see sim.io.rundir.read_run).
+
+    Its scenario's outlines, roads and zones come along when the scenario file it names can still be loaded.
+    """
+    from sim.io.rundir import read_run as read
+
+    return read(Path(path), scenario=lambda ref, overrides: load(ref, overrides))

@@ -7,14 +7,19 @@ no traceback reaches the user.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sim.argtypes import positive_int, seed_int
 from sim.errors import BadiaError, ScenarioError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sim.rundata import Run
 
 EXIT_BAD_INPUT = 2
 
@@ -52,6 +57,7 @@ def _progress(day: int, days: int) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sim import api, catalog
+    from sim.io.rundir import FILES
     from sim.scenario import parse_assignments
 
     overrides = parse_assignments(args.set or [])
@@ -64,14 +70,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise ScenarioError("--out", "out", "a directory path", str(out), "A file with that name exists.")
     print(f"Running {sc.meta.name} ({sc.meta.title}), seed {args.seed if args.seed is not None else sc.meta.seed}, "
           f"{days} days from {sc.meta.start:%Y-%m-%d}", file=sys.stderr)
-    result = api.run(sc, seed=args.seed, days=days, progress=None if args.quiet else _progress, overrides=overrides)
-    result.save(out, claims=claims)
-    print(summary_text(result))
+    run = api.run(sc, seed=args.seed, days=days, progress=None if args.quiet else _progress, overrides=overrides)
+    run.save(out, claims=claims)
+    print(summary_text(run))
     if claims is not None:
         print()
-        print(comparison_text(result.curves, claims, result.model.world.region_area_km2, result.events))
-    print(f"\nWrote {out}/ (curves.csv, control.npz, events.csv, manifest.json, report.html) "
-          f"in {result.wall_seconds:.2f} s")
+        print(comparison_text(run, claims))
+    print(f"\nWrote {out}/ ({', '.join(FILES)}) in {run.wall_seconds:.2f} s")
     return 0
 
 
@@ -95,27 +100,25 @@ def shorten(text: str, width: int = 60) -> str:
     return cut + "…"
 
 
-def summary_text(result) -> str:  # noqa: ANN001 - RunResult, imported lazily
+def summary_text(run: Run) -> str:
     """Km² per faction at start and end, and the places that changed hands."""
-    m = result.model
-    curves = result.curves
+    curves = run.curves
     first, last = curves[curves["day"] == 0], curves[curves["day"] == curves["day"].max()]
     rows = []
-    for fid in m.factions.ids:
+    for fid in run.factions:
         a0 = float(first[first["faction"] == fid]["area_km2"].iloc[0])
         a1 = float(last[last["faction"] == fid]["area_km2"].iloc[0])
-        rows.append([m.factions.names[fid], a0, a1, a1 - a0])
-    text = [f"Territory, {m.snapshot_dates[0]:%Y-%m-%d} to {m.snapshot_dates[-1]:%Y-%m-%d} (km²):",
+        rows.append([run.names.get(fid, fid), a0, a1, a1 - a0])
+    text = [f"Territory, {run.dates[0]} to {run.dates[-1]} (km²):",
             format_table(rows, ["faction", "start", "end", "gain"])]
-    pc = m.world.place_cells
+    captured = run.events[run.events["kind"] == "captured"]
     changed = []
-    for i, p in enumerate(result.scenario.places):
-        before, after = int(m.start_owner.flat[pc[i]]), int(m.owner.flat[pc[i]])
+    for p in run.places.itertuples():
+        before, after = int(run.owner[0, p.row, p.col]), int(run.owner[-1, p.row, p.col])
         if before != after:
-            when = [e["time"] for e in m.log if e["kind"] == "captured" and e["place"] == p.name]
-            changed.append([p.name, p.kind, m.factions.ids[before] if before >= 0 else "-",
-                            m.factions.ids[after] if after >= 0 else "-",
-                            when[-1].strftime("%Y-%m-%d") if when else ""])
+            when = captured.loc[captured["place"] == p.name, "time"]
+            changed.append([p.name, p.kind, run.factions[before] if before >= 0 else "-",
+                            run.factions[after] if after >= 0 else "-", str(when.iloc[-1])[:10] if len(when) else ""])
     text.append("")
     if changed:
         changed.sort(key=lambda row: (row[4] or "9999", row[0]))  # by date, then name
@@ -126,21 +129,21 @@ def summary_text(result) -> str:  # noqa: ANN001 - RunResult, imported lazily
     return "\n".join(text)
 
 
-def comparison_text(curves, claims, region_km2: float, events=None) -> str:  # noqa: ANN001 - DataFrames
+def comparison_text(run: Run, claims: pd.DataFrame) -> str:
     """The area claims against the run's curves, and the capture claims against its events, as tables.
 
     Claims dated after the run's last day are counted, not shown, unless the run already made the capture
     (a capture made early is news).
     """
-    from sim.compare import compare_captures, compare_claims, first_captures
+    from sim.compare import compare_run, reported_dates, verdict, within_run
     from sim.io.claims import area_claims
     from sim.measures import COUNTING
 
-    end = str(curves["date"].max())
+    end = run.dates[-1]
     parts = []
     areas = area_claims(claims)
     later = int((areas["date"] > end).sum())
-    cmp = compare_claims(curves, areas[areas["date"] <= end], region_km2)
+    cmp, caps = compare_run(run, claims[(claims["measure"] == "captured") | (claims["date"] <= end)])
     if len(cmp):
         rows = [[r.date, r.faction, r.measure, COUNTING[r.measure], r.claimed, f"{r.low:,.0f}-{r.high:,.0f}",
                  r.simulated, r.difference, r.in_range, shorten(r.source)] for r in cmp.itertuples()]
@@ -148,36 +151,20 @@ def comparison_text(curves, claims, region_km2: float, events=None) -> str:  # n
         parts.append(f"Against reported claims ({inside} of {len(cmp)} in range):\n"
                      + format_table(rows, ["date", "faction", "measure", "counted", "claimed", "range",
                                            "simulated", "diff", "in range", "source"]))
-    if events is not None:
-        caps = compare_captures(first_captures(events), claims, end)
-        shown = caps[(caps["date_low"] <= end) | (caps["simulated"] != "")]
-        later += len(caps) - len(shown)
-        if len(shown):
-            shown = shown.sort_values(["claimed", "place"], kind="stable")
-            rows = [[r.place, r.faction, _range(r.claimed, r.date_low, r.date_high), r.simulated or f"not by {end}",
-                     _days(r.days_off, r.status), shorten(r.source, 48)] for r in shown.itertuples()]
-            inside = int((shown["status"] == "in range").sum())
-            parts.append(f"Dated captures ({inside} of {len(shown)} in the reported range; "
-                         f"days early (-) or late (+) against the range):\n"
-                         + format_table(rows, ["place", "by", "reported", "simulated", "days off", "source"]))
+    shown = within_run(caps, end)
+    later += len(caps) - len(shown)
+    if len(shown):
+        shown = shown.sort_values(["claimed", "place"], kind="stable")
+        rows = [[r.place, r.faction, reported_dates(r.claimed, r.date_low, r.date_high), r.simulated or f"not by {end}",
+                 verdict(r.status, r.days_off, end, as_days=True), shorten(r.source, 48)] for r in shown.itertuples()]
+        inside = int((shown["status"] == "in range").sum())
+        parts.append(f"Dated captures ({inside} of {len(shown)} in the reported range; "
+                     f"days early (-) or late (+) against the range):\n"
+                     + format_table(rows, ["place", "by", "reported", "simulated", "days off", "source"]))
     if later:
         parts.append(f"{later} more claim(s) are dated after {end}, the run's last day: run longer (--days) to "
                      "set the run against them.")
     return "\n\n".join(parts)
-
-
-def _range(claimed: str, low: str, high: str) -> str:
-    return claimed if low == high else f"{claimed} ({low} to {high})"
-
-
-def _days(off: float, status: str) -> str:
-    if status == "in range":
-        return "0 (in range)"
-    if status == "not yet":
-        return "- (not yet, as reported)"
-    if status == "not by end":
-        return f"+{off:.0f} or more"
-    return f"{off:+.0f}"
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -207,23 +194,15 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    import pandas as pd
+    from sim.io.rundir import read_run
 
     run_dir = Path(args.run_dir)
-    curves_path, manifest_path = run_dir / "curves.csv", run_dir / "manifest.json"
-    if not curves_path.is_file() or not manifest_path.is_file():
-        raise ScenarioError(str(run_dir), "", "a run directory with curves.csv and manifest.json", None,
-                            "Run `badia run --out DIR` first.")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    claims_path = args.claims or manifest.get("claims")
+    run = read_run(run_dir)
+    claims_path = args.claims or run.meta.claims
     if not claims_path:
         raise ScenarioError(str(run_dir), "claims", "a claims CSV (the scenario names none)", None,
                             "Give one: badia compare RUN_DIR CLAIMS.csv")
-    claims = _claims_for(claims_path)
-    curves = pd.read_csv(curves_path, dtype={"date": str})
-    events_path = run_dir / "events.csv"
-    events = pd.read_csv(events_path, dtype=str, keep_default_na=False) if events_path.is_file() else None
-    print(comparison_text(curves, claims, float(manifest["region_km2"]), events))
+    print(comparison_text(run, _claims_for(claims_path)))
     return 0
 
 

@@ -1,5 +1,9 @@
 """Set a run against reported claims: the simulated value of each area claim, and the date of each capture.
 
+`compare_run` does both for a Run; the report, the dashboard and `badia run` / `badia compare` show its tables
+(`verdict` and `reported_dates` word them). The batch scores (sim.batch.summary) read a claim's values the
+same way, through `claim_values`.
+
 Area claims are read through the measure they name (sim.measures). A capture claim is set against the first
 time the run's claimed faction took the place. A run ends on a known day, so a capture it has not made by
 then is censored: it is consistent with a claim dated after the run, and at least (end - latest date) days
@@ -9,12 +13,16 @@ late for one dated within it.
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from sim import measures
 from sim.io.claims import area_claims, capture_claims
+
+if TYPE_CHECKING:
+    from sim.rundata import Run
 
 COMPARE_COLUMNS = ["date", "faction", "measure", "claimed", "low", "high", "simulated", "difference", "in_range",
                    "source"]
@@ -29,12 +37,27 @@ def compare_claims(curves: pd.DataFrame, claims: pd.DataFrame, region_km2: float
     """
     rows = []
     for _, c in area_claims(claims).iterrows():
-        day = curves[(curves["date"] == c["date"]) & (curves["faction"] == c["faction"])]
-        sim = float(measures.values(day, c["measure"], region_km2)[0]) if len(day) else np.nan
+        values = claim_values(curves, c, region_km2)
+        sim = float(values[0]) if len(values) else np.nan
         rows.append({"date": c["date"], "faction": c["faction"], "measure": c["measure"], "claimed": c["value"],
                      "low": c["low"], "high": c["high"], "simulated": sim, "difference": sim - c["value"],
                      "in_range": bool(np.isfinite(sim) and c["low"] <= sim <= c["high"]), "source": c["source"]})
     return pd.DataFrame(rows, columns=COMPARE_COLUMNS)
+
+
+def claim_values(curves: pd.DataFrame, claim: Any, region_km2: float | None = None) -> np.ndarray:
+    """The simulated values of one area claim (its date, faction and measure; sim.measures) in some curves:
+    one value for a run, one per run for a batch's curves."""
+    day = curves[(curves["date"] == claim["date"]) & (curves["faction"] == claim["faction"])]
+    return measures.values(day, claim["measure"], region_km2)
+
+
+def compare_run(run: Run, claims: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A run against claims: (one row per area claim: `compare_claims`; one row per capture claim:
+    `compare_captures`, against the run's first captures and its last day)."""
+    areas = compare_claims(run.curves, claims, run.region_km2)
+    captures = compare_captures(first_captures(run.events), claims, run.dates[-1])
+    return areas, captures
 
 
 def first_captures(events: pd.DataFrame) -> dict[tuple[str, str], str]:
@@ -81,3 +104,31 @@ def compare_captures(captured: dict[tuple[str, str], str], claims: pd.DataFrame,
 def unknown_places(claims: pd.DataFrame, places: list[str]) -> list[str]:
     """Places named by capture claims that the scenario does not declare."""
     return sorted(set(capture_claims(claims)["place"]) - set(places))
+
+
+def within_run(captures: pd.DataFrame, end: str) -> pd.DataFrame:
+    """The capture comparisons worth showing for a run ending on `end`: those the sources date from within the
+    run, and any the run has made already (a capture made early is news)."""
+    return captures[(captures["date_low"] <= end) | (captures["simulated"] != "")]
+
+
+def days_text(n: float) -> str:
+    """'1 day', '3 days'."""
+    return f"{n:.0f} day" if round(n) == 1 else f"{n:.0f} days"
+
+
+def verdict(status: str, days_off: float, end: str, as_days: bool = False) -> str:
+    """A capture comparison in words ('in range', '2 days early', 'not by 2017-05-27 (at least 3 days late)'),
+    or `as_days`, as signed days off for a table's column ('0 (in range)', '-2', '+3 or more')."""
+    if status == "in range":
+        return "0 (in range)" if as_days else "in range"
+    if status == "not yet":
+        return "- (not yet, as reported)" if as_days else "not yet, as reported"
+    if status == "not by end":
+        return f"+{days_off:.0f} or more" if as_days else f"not by {end} (at least {days_text(days_off)} late)"
+    return f"{days_off:+.0f}" if as_days else f"{days_text(abs(days_off))} {status}"
+
+
+def reported_dates(claimed: str, low: str, high: str) -> str:
+    """A capture claim's date as reported, with the range the sources allow if there is one."""
+    return claimed if low == high else f"{claimed} ({low} to {high})"

@@ -47,13 +47,14 @@ def is_share(measure: str) -> bool:
 
 
 def values(rows: pd.DataFrame, measure: str, region_km2: float | None = None) -> np.ndarray:
-    """The simulated values of an area measure in some curve rows (one per run for a batch)."""
-    x = rows[column(measure)].to_numpy(float)
-    if is_share(measure):
-        if not region_km2:
-            raise ValueError(f"{measure} claims need the region's area")
-        return 100.0 * x / region_km2
-    return x
+    """The simulated values of an area measure in some curve rows (one per run for a batch), in the claim's
+    units: km², or percent of the region for a share (the inverse of `to_curve_units`)."""
+    unit = to_curve_units(measure, region_km2)
+    if unit is None:
+        raise ValueError(f"{measure} claims need the region's area")
+    col, factor = unit
+    x = rows[col].to_numpy(float)
+    return x if factor == 1.0 else x / factor
 
 
 def claims_on(claims, column_name: str):  # noqa: ANN001, ANN201 - a claims DataFrame in and out
@@ -63,7 +64,8 @@ def claims_on(claims, column_name: str):  # noqa: ANN001, ANN201 - a claims Data
 
 
 def to_curve_units(measure: str, region_km2: float | None) -> tuple[str, float] | None:
-    """(curve column, factor) turning a claimed value into the units of the curve; None if impossible."""
+    """(curve column, factor) turning a claimed value into the units of the curve (km²); None if impossible
+    (a share without the region's area). The one place a share of the region becomes km²."""
     if is_share(measure):
         return (column(measure), region_km2 / 100.0) if region_km2 else None
     return column(measure), 1.0

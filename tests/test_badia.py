@@ -92,25 +92,25 @@ def test_gains_are_ground_behind_a_front_not_threads(june_run, when, deep):
     """
     from scipy import ndimage
 
-    m = june_run.model
-    day = [d.date().isoformat() for d in m.snapshot_dates].index(when)
-    gov = m.factions.index["government"]
-    gained = (m.snapshots[day] == gov) & (m.snapshots[0] != gov) & m.world.region
-    depth = ndimage.distance_transform_edt(gained) * m.world.grid.cell_km
+    run = june_run
+    day = run.dates.index(when)
+    gov = run.factions.index("government")
+    gained = (run.owner[day] == gov) & (run.owner[0] != gov) & run.region
+    depth = ndimage.distance_transform_edt(gained) * run.grid.cell_km
     assert (depth[gained] > 8).mean() >= deep
     labels, _ = ndimage.label(gained, structure=np.ones((3, 3)))
     sizes = np.bincount(labels.ravel())[1:]
     assert sizes.max() >= 0.6 * sizes.sum()
-    assert m.front_cells(day).any()
+    assert run.front_cells(day).any()
 
 
 def test_default_run_follows_the_campaign_orders(default_run):
-    taken = {e["place"]: e["time"] for e in default_run.model.log
-             if e["kind"] == "captured" and e["faction"] == "government"}
-    assert taken["al-Sabaa Biyar junction"].day <= 14 and taken["al-Zaza checkpoint"].day <= 14  # the M2 first
+    ev = default_run.events
+    taken = dict(ev.loc[(ev["kind"] == "captured") & (ev["faction"] == "government"), ["place", "time"]].to_numpy())
+    assert max(taken["al-Sabaa Biyar junction"], taken["al-Zaza checkpoint"])[:10] <= "2017-05-14"  # the M2 first
     assert {"Arak", "al-Sukhnah", "T3 station", "Bir Qassab"}.isdisjoint(taken)  # their orders start in June
     assert "Dumayr" not in taken and "al-Ruhaybah" not in taken  # the truce towns: a political limit
-    done = [e["place"] for e in default_run.model.log if e["kind"] == "order"]
+    done = ev.loc[ev["kind"] == "order", "place"].tolist()
     assert "al-Sawwanah" in done and "Zuluf dam" in done
 
 
@@ -121,7 +121,7 @@ def test_june_captures_and_claims_are_scored(scenario, june_run):
     caps = compare_captures(first_captures(june_run.events), claims, "2017-06-30").set_index("place")
     assert caps.loc["Dumayr", "status"] == "not yet" and caps.loc["Humaymah", "status"] == "not yet"
     assert caps.loc["al-Sabaa Biyar junction", "status"] == "in range"
-    table = compare_claims(june_run.curves, claims, june_run.model.world.region_area_km2)
+    table = compare_claims(june_run.curves, claims, june_run.region_km2)
     locality = table[table["measure"] == "locality_gained_km2"].iloc[0]
     assert locality["in_range"]  # the General Command's 20,000 km² of "locations", counted by localities
 
@@ -133,16 +133,17 @@ def test_default_run_lands_in_the_range_of_the_claims(scenario, default_run):
     gain = float(curves[(curves["date"] == "2017-05-27") & (curves["faction"] == "government")]["gained_km2"].iloc[0])
     gov = claims[claims["faction"] == "government"]
     assert gov["low"].min() <= gain <= gov["high"].max()
-    table = compare_claims(curves, claims, default_run.model.world.region_area_km2)
+    table = compare_claims(curves, claims, default_run.region_km2)
     assert table["in_range"].any()
     assert (table["simulated"] == gain).all()
 
 
 def test_the_khneifes_mines_fall_within_a_day_of_the_reports(june_run):
     # The seed report's named resource: reported taken on 25-26 May (SANA); secured by the AP report of 27 May.
-    taken = min(e["time"] for e in june_run.model.log if e["kind"] == "captured" and e["faction"] == "government"
-                and e["place"] == "Khneifes phosphate mines")
-    assert taken.date().isoformat() <= "2017-05-27"
+    ev = june_run.events
+    taken = ev.loc[(ev["kind"] == "captured") & (ev["faction"] == "government")
+                   & (ev["place"] == "Khneifes phosphate mines"), "time"].min()
+    assert taken[:10] <= "2017-05-27"
 
 
 def test_badia_compare_on_a_saved_run(scenario, default_run, tmp_path):

@@ -12,9 +12,10 @@ import pytest
 from test_dashboard_fixtures import BATCH_DAYS, BATCH_PARAM, BATCH_VALUES, make_batch, make_saved_run
 
 import sim
-from sim.dashboard import batchdata, commands, exports, fields, figures, rundata, safety
+from sim.dashboard import batchdata, commands, exports, fields, figures, safety
 from sim.dashboard.jobs import Jobs, ResultCache
-from sim.dashboard.runner import RunSpec, run_spec
+from sim.dashboard.panels import Shown
+from sim.dashboard.runner import RunSpec, open_saved, run_spec
 from sim.dashboard.view_batch import run_spec_of
 from sim.errors import ScenarioError
 
@@ -28,7 +29,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def corridor() -> rundata.RunData:
+def corridor() -> Shown:
     return run_spec(RunSpec(safety.shipped_scenario("corridor"), {}, 1, 6))
 
 
@@ -85,40 +86,66 @@ def test_named_parameters_become_overrides_only_when_changed() -> None:
     sim.load("corridor", fields.parameter_overrides(rows))  # applies cleanly
 
 
-def test_map_figure_shows_one_day_with_hover_layers(corridor: rundata.RunData) -> None:
-    fig = figures.map_figure(corridor, 3)
+def test_map_figure_shows_one_day_with_hover_layers(corridor: Shown) -> None:
+    run = corridor.run
+    fig = figures.map_figure(run, 3, corridor.title)
     heat = fig.data[0]
-    assert np.asarray(heat.z, dtype=float).shape == corridor.owner.shape[1:]
+    z = np.asarray(heat.z)
+    assert z.shape == run.owner.shape[1:]
     assert not fig.frames  # one day only, not an animation of every day
+    assert fig.layout.title.text == f"{corridor.title}: control on {run.dates[3]}"
     owner = np.asarray(heat.customdata, dtype=object)
-    west = owner == "west"
-    assert west.sum() == (corridor.owner[3] == corridor.faction_ids.index("west")).sum()
+    west = run.factions.index("west")
+    assert (owner == "west").sum() == (run.owner[3] == west).sum() == (z == west + 1).sum() > 0
+    assert (owner[~run.region] == "").all()
     text = np.asarray(heat.text, dtype=object)
     assert text[0, 0].startswith("terrain: desert") and "nearest place: " in text[0, 0]
     names = [t.name for t in fig.data]
     assert "places" in names and "highway" in names
     front = fig.data[1]
-    assert front.name == "front line" and len(front.x) == int(corridor.front_cells(3).sum()) > 0
-    patch = figures.day_patch(corridor, 0).to_plotly_json()
+    assert front.name == "front line" and len(front.x) == int(run.front_cells(3).sum()) > 0
+    patch = figures.day_patch(run, 0, corridor.title).to_plotly_json()
     # z, owner names, the day's front line (x and y) and title: nothing static is resent
     assert len(patch["operations"]) == 5
+    values = {tuple(op["location"]): op["params"]["value"] for op in patch["operations"]}
+    assert np.array_equal(np.asarray(values[("data", 0, "z")]), run.owner[0] + 1)
+    assert values[("layout", "title", "text")].endswith(run.dates[0])
 
 
-def test_difference_map_counts_cells_held_differently(corridor: rundata.RunData) -> None:
-    other = run_spec(RunSpec(safety.shipped_scenario("corridor"), {"roads.corridor_highway.class": "track"}, 1, 6))
-    fig = figures.diff_figure(corridor, other, 6)
-    expected = ((corridor.owner[6] != other.owner[6]) & corridor.region).sum() * 4.0
+def test_difference_map_counts_cells_held_differently(corridor: Shown) -> None:
+    run = corridor.run
+    other = run_spec(RunSpec(safety.shipped_scenario("corridor"), {"roads.corridor_highway.class": "track"}, 1, 6)).run
+    fig = figures.diff_figure(run, other, 6)
+    expected = ((run.owner[6] != other.owner[6]) & run.region).sum() * 4.0
     assert fig.layout.meta["differ_km2"] == expected > 0
-    same = figures.diff_figure(corridor, corridor, 6)
+    same = figures.diff_figure(run, run, 6)
     assert same.layout.meta["differ_km2"] == 0
 
 
 def test_saved_run_reads_back_like_the_run(runs: Path) -> None:
-    data = rundata.from_run_dir(runs / "saved-corridor")
+    shown = open_saved(runs / "saved-corridor")
     fresh = sim.run(sim.load("corridor"), seed=3, days=4)
-    assert np.array_equal(data.owner, fresh.control)
-    assert data.names["west"] == "Westland" and data.roads and len(data.place_names) == 5
-    assert figures.map_figure(data, 2).data[0].z is not None
+    assert np.array_equal(shown.run.owner, fresh.control)
+    assert shown.run.names["west"] == "Westland" and shown.run.scenario is not None and len(shown.run.places) == 5
+    assert "saved-corridor" in shown.title
+    names = [t.name for t in figures.map_figure(shown.run, 2, shown.title).data]
+    assert "highway" in names and "places" in names
+
+
+def test_a_saved_run_of_another_scenario_is_drawn_without_opening_it(runs: Path, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "elsewhere"
+    shutil.copytree(runs / "saved-corridor", copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    outside = tmp_path / "corridor.toml"
+    shutil.copyfile(manifest["scenario_path"], outside)
+    manifest["scenario_path"] = str(outside)  # a scenario file outside the shipped ones: never opened
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    shown = open_saved(copy)
+    assert shown.run.scenario is None and shown.claims is None and shown.run.names["west"] == "west"
+    names = [t.name for t in figures.map_figure(shown.run, 2, shown.title).data]
+    assert "places" in names and "highway" not in names
 
 
 def test_batch_reading_bands_and_outcomes(runs: Path) -> None:
@@ -136,9 +163,10 @@ def test_a_batch_run_is_re_run_exactly(runs: Path) -> None:
     b = batchdata.read_batch(runs / "sweep")
     spec = run_spec_of(b, 4)
     assert spec.seed == 104 and spec.overrides == {BATCH_PARAM: BATCH_VALUES[2]}
-    again = run_spec(spec)
-    stored = b.curves[b.curves["run_id"] == 4].reset_index(drop=True)
-    assert np.allclose(again.curves["area_km2"].to_numpy(), stored["area_km2"].to_numpy())
+    again = run_spec(spec).run.curves.sort_values(["day", "faction"])
+    stored = b.curves[b.curves["run_id"] == 4].sort_values(["day", "faction"])
+    assert len(again) == len(stored) == 2 * (BATCH_DAYS + 1)
+    assert np.allclose(again["area_km2"].to_numpy(), stored["area_km2"].to_numpy())
 
 
 def test_batch_with_a_foreign_scenario_is_not_re_run(runs: Path, tmp_path: Path) -> None:
@@ -147,7 +175,7 @@ def test_batch_with_a_foreign_scenario_is_not_re_run(runs: Path, tmp_path: Path)
     copy = tmp_path / "b"
     shutil.copytree(runs / "sweep", copy)
     manifest = json.loads((copy / "manifest.json").read_text())
-    manifest["scenario"] = {"name": "x", "path": "/etc/passwd.toml"}
+    manifest["scenario"], manifest["scenario_path"] = "x", "/etc/passwd.toml"
     (copy / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ScenarioError):
         run_spec_of(batchdata.read_batch(copy), 0)
@@ -162,10 +190,10 @@ def test_jobs_report_progress_and_errors() -> None:
     assert jobs.status(bad)["status"] == "error" and "expected y" in jobs.status(bad)["message"]
 
 
-def test_csv_export_and_browser_for_png(corridor: rundata.RunData) -> None:
+def test_csv_export_and_browser_for_png(corridor: Shown) -> None:
     # the PNG itself is exported through the page in test_dashboard_browser.py (kaleido takes seconds)
     assert exports.browser_path() is not None
-    csv = exports.curves_csv(corridor.curves)
+    csv = exports.curves_csv(corridor.run.curves)
     assert csv.splitlines()[0] == ("date,day,faction,area_km2,gained_km2,locality_km2,locality_gained_km2,front_km,"
                                    "strength,units,places_held")
 

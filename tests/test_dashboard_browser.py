@@ -22,6 +22,9 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run"]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 PLOT = "document.querySelector('#{id} .js-plotly-plot')"
+# The map's owner grid as plotly drew it (owner + 1, 0 for nobody), as rows of numbers: the figure sends it as a
+# base64 typed array, which plotly decodes into its full data.
+ZROWS = "Array.from(g._fullData[0].z, r => Array.from(r))"
 
 if not Path(CHROMIUM).exists():
     pytest.fail(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)",
@@ -88,7 +91,7 @@ def test_run_view_map_slider_events_and_png(page, tmp_path: Path) -> None:  # no
     page.fill("#run-days", "5")
     page.click("#run-go")
     plot_ready(page, "run-map")
-    heat = plot_data(page, "run-map", "[g.data[0].type, g.data[0].z.length, g.data[0].z[0].length, "
+    heat = plot_data(page, "run-map", f"[g.data[0].type, {ZROWS}.length, {ZROWS}[0].length, "
                                       "g.layout.title.text, g.data.map(t => t.name)]")
     assert heat[0] == "heatmap" and (heat[1], heat[2]) == (34, 56)  # corridor grid at 2 km
     assert heat[3].endswith("2020-01-06")  # the last day is shown first
@@ -98,7 +101,7 @@ def test_run_view_map_slider_events_and_png(page, tmp_path: Path) -> None:  # no
     plot_ready(page, "run-curves")
     names = plot_data(page, "run-curves", "g.data.map(t => t.name)")
     assert {"Westland", "Eastland"} <= set(names)
-    west_last = plot_data(page, "run-map", "g.data[0].z.flat().filter(v => v === 0).length")
+    west_last = plot_data(page, "run-map", f"{ZROWS}.flat().filter(v => v === 1).length")  # west: faction 0
     assert "progress" not in page.inner_text("#run-message").lower()
     assert page.get_attribute("#run-progress", "value") == page.get_attribute("#run-progress", "max") == "5"
     screenshot(page, "run", tmp_path)
@@ -107,7 +110,7 @@ def test_run_view_map_slider_events_and_png(page, tmp_path: Path) -> None:  # no
     page.focus("#run-day [role=slider]")
     page.keyboard.press("Home")
     page.wait_for_function(f"() => {PLOT.format(id='run-map')}.layout.title.text.endsWith('2020-01-01')")
-    west_first = plot_data(page, "run-map", "g.data[0].z.flat().filter(v => v === 0).length")
+    west_first = plot_data(page, "run-map", f"{ZROWS}.flat().filter(v => v === 1).length")
     assert west_first < west_last
     assert "none before the first map" in page.inner_text("#run-events-title")
     page.keyboard.press("ArrowRight")
@@ -162,7 +165,7 @@ def test_compare_view_difference_map(page, tmp_path: Path) -> None:  # noqa: ANN
     page.fill("#cmp-B-days", "8")
     page.click("#cmp-go")
     plot_ready(page, "cmp-diff")
-    assert plot_data(page, "cmp-map-a", "g.data[0].z.length") == 34
+    assert plot_data(page, "cmp-map-a", f"{ZROWS}.length") == 34
     diff = plot_data(page, "cmp-diff", "[g.layout.title.text, g.data[0].text[17][10]]")
     assert diff[0].startswith("Difference on day 8") and "A:" in diff[1] and "B:" in diff[1]
     curves = plot_data(page, "cmp-curves", "g.data.map(t => t.line.dash)")

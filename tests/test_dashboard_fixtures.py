@@ -1,16 +1,13 @@
-"""Builders shared by the dashboard tests: a small batch directory in the batch layout, a saved run, and a
-dashboard server on a free localhost port. (No tests here; pytest collects the file harmlessly.)"""
+"""Builders shared by the dashboard tests: a small batch directory (written by the batch store), a saved run,
+and a dashboard server on a free localhost port. (No tests here; pytest collects the file harmlessly.)"""
 
 from __future__ import annotations
 
 import itertools
-import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import pandas as pd
 
 import sim
 
@@ -20,26 +17,22 @@ BATCH_DAYS = 6
 
 
 def make_batch(root: Path, name: str = "sweep") -> Path:
-    """Six corridor runs (three aggression values x two replicates) written in the batch layout."""
+    """Six corridor runs (three aggression values x two replicates) written by the batch store."""
+    from sim import catalog
+    from sim.batch.store import BatchStore
+
     out = root / name
-    (out / "runs").mkdir(parents=True)
-    (out / "curves").mkdir()
-    records = []
+    store = BatchStore(out)
+    store.open({"experiment": "corridor aggression sweep", "scenario": "corridor",
+                "scenario_path": str(catalog.resolve("corridor").resolve()), "parameters": [BATCH_PARAM],
+                "design": "grid", "master_seed": 100, "runs": len(BATCH_VALUES) * 2, "days": BATCH_DAYS})
     for run_id, (point, rep) in enumerate(itertools.product(range(len(BATCH_VALUES)), range(2))):
         params = {BATCH_PARAM: BATCH_VALUES[point]}
         seed = 100 + run_id
-        result = sim.run(sim.load("corridor", params), seed=seed, days=BATCH_DAYS, overrides=params)
-        record = {"run_id": run_id, "point": point, "replicate": rep, "seed": seed, "params": params,
-                  "status": "ok", "error": None, "wall_seconds": round(result.wall_seconds, 3)}
-        (out / "runs" / f"{run_id}.json").write_text(json.dumps(record), encoding="utf-8")
-        curves = result.curves.assign(run_id=run_id)
-        curves.to_parquet(out / "curves" / f"part-{run_id:06d}.parquet", index=False)
-        records.append({k: v for k, v in record.items() if k != "params"} | params)
-    pd.DataFrame(records).to_parquet(out / "runs.parquet", index=False)
-    manifest = {"experiment": "corridor aggression sweep", "scenario": {"name": "corridor",
-                "path": str(sim.catalog.resolve("corridor").resolve())}, "parameters": [BATCH_PARAM],
-                "design": "grid", "master_seed": 100, "n_runs": len(records), "days": BATCH_DAYS}
-    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        run = sim.run(sim.load("corridor", params), seed=seed, days=BATCH_DAYS, overrides=params)
+        store.write_run({"run_id": run_id, "point": point, "replicate": rep, "seed": seed, "params": params,
+                         "status": "ok", "error": None, "wall_seconds": round(run.wall_seconds, 3)}, run.curves)
+    store.consolidate()
     return out
 
 

@@ -50,15 +50,24 @@ def test_a_reused_world_gives_the_same_run():
     assert curves_csv(sim.run(varied, seed=5, days=6, world=world)) == curves_csv(sim.run(varied, seed=5, days=6))
 
 
-def test_a_finished_run_leaves_nothing_behind():
-    """Runs in one process do not keep each other alive (mesa 3.3 keyed unit ids by model in a class-level dict)."""
+def test_a_finished_run_leaves_nothing_behind(monkeypatch):
+    """Runs in one process do not keep each other alive (mesa 3.3 keyed unit ids by model in a class-level dict),
+    and the Run a run returns holds data only: every model is freed while the Runs are still in use."""
     import gc
     import weakref
 
-    refs = []
-    for seed in range(3):
-        result = sim.run(sim.load("corridor"), seed=seed, days=2)
-        refs.append(weakref.ref(result.model))
-        del result
+    import sim.api
+    from sim.model import ConflictModel
+
+    made = []
+
+    class Watched(ConflictModel):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(weakref.ref(self))
+
+    monkeypatch.setattr(sim.api, "ConflictModel", Watched)
+    runs = [sim.run(sim.load("corridor"), seed=seed, days=2) for seed in range(3)]
     gc.collect()
-    assert all(r() is None for r in refs)
+    assert len(made) == 3 and all(r() is None for r in made)
+    assert [r.seed for r in runs] == [0, 1, 2] and all(r.owner.shape[0] == 3 for r in runs)

@@ -10,50 +10,50 @@ import pytest
 
 from sim.cli import main
 from sim.dashboard import lesson_catalog
-from sim.dashboard.rundata import RunData
 from sim.dashboard.runner import run_spec
 from sim.dashboard.view_lessons import specs
+from sim.rundata import Run
 
 LESSONS = {les.slug: les for les in lesson_catalog.lessons()}
 
 
-def last(data: RunData, faction: str, column: str) -> float:
+def last(data: Run, faction: str, column: str) -> float:
     c = data.curves
     return float(c[(c["faction"] == faction) & (c["day"] == c["day"].max())][column].iloc[0])
 
 
-def captured(data: RunData, place: str, by: str) -> bool:
+def captured(data: Run, place: str, by: str) -> bool:
     ev: pd.DataFrame = data.events
     return bool(((ev["kind"] == "captured") & (ev["place"] == place) & (ev["faction"] == by)).any())
 
 
-def _roads(base: RunData, what: RunData) -> None:
+def _roads(base: Run, what: Run) -> None:
     assert captured(base, "Eastford", "west") and not captured(what, "Eastford", "west")
     assert last(base, "west", "gained_km2") > 2 * last(what, "west", "gained_km2")
 
 
-def _resources(base: RunData, what: RunData) -> None:
+def _resources(base: Run, what: Run) -> None:
     assert captured(base, "Qasr oil field", "crown") and not captured(what, "Qasr oil field", "crown")
     assert last(base, "brotherhood", "strength") < 0.7 * last(what, "brotherhood", "strength")
 
 
-def _supply(base: RunData, what: RunData) -> None:
+def _supply(base: Run, what: Run) -> None:
     assert not captured(base, "Hilltown", "west") and captured(what, "Hilltown", "west")
     assert last(base, "east", "strength") > 2 * last(what, "east", "strength")
 
 
-def _red_line(base: RunData, what: RunData) -> None:
+def _red_line(base: Run, what: Run) -> None:
     assert (base.events["kind"] == "air_strike").any() and not (what.events["kind"] == "air_strike").any()
     assert not captured(base, "Border crossing", "crown") and captured(what, "Border crossing", "crown")
 
 
-def _two_fronts(base: RunData, what: RunData) -> None:
+def _two_fronts(base: Run, what: Run) -> None:
     assert last(what, "centre", "gained_km2") < last(base, "centre", "gained_km2") - 150
     assert last(what, "centre", "strength") < 0.75 * last(base, "centre", "strength")
     assert last(base, "east", "gained_km2") == 0 < last(what, "east", "gained_km2")
 
 
-def _badia(base: RunData, what: RunData) -> None:
+def _badia(base: Run, what: Run) -> None:
     # As ordered, the east waits for June; left to itself each unit races for Arak and al-Sukhnah in May.
     for place in ("Arak", "al-Sukhnah"):
         assert not captured(base, place, "government") and captured(what, place, "government")
@@ -61,7 +61,7 @@ def _badia(base: RunData, what: RunData) -> None:
     assert (base.events["kind"] == "order").any() and not (what.events["kind"] == "order").any()
 
 
-def _rivers(base: RunData, what: RunData) -> None:
+def _rivers(base: Run, what: Run) -> None:
     assert captured(base, "Eastford", "west") and not captured(what, "Eastford", "west")
     assert captured(what, "Bridge", "west")  # the assault gets across either way, by the bridge or by fording
     assert last(base, "west", "gained_km2") > 1.5 * last(what, "west", "gained_km2")
@@ -69,7 +69,7 @@ def _rivers(base: RunData, what: RunData) -> None:
     assert orders == ["Bridge", "Eastford"]  # the assault group's objectives, in the order it was given
 
 
-CHECKS: dict[str, Callable[[RunData, RunData], None]] = {
+CHECKS: dict[str, Callable[[Run, Run], None]] = {
     "roads_are_arteries": _roads, "resources_as_objectives": _resources, "supply_and_encirclement": _supply,
     "red_line": _red_line, "two_front_war": _two_fronts, "badia_2017": _badia, "rivers_and_orders": _rivers}
 
@@ -99,7 +99,7 @@ def test_lesson_scenarios_validate(slug: str, capsys: pytest.CaptureFixture[str]
 
 @pytest.mark.parametrize("slug", sorted(LESSONS))
 def test_what_if_changes_the_outcome(slug: str) -> None:
-    base, what = (run_spec(s) for s in specs(LESSONS[slug]))
+    base, what = (run_spec(s).run for s in specs(LESSONS[slug]))
     assert base.dates == what.dates  # same window, same seed: only the lesson's change differs
     CHECKS[slug](base, what)
 

@@ -1,6 +1,7 @@
-"""The run report (report.html): the figures in the page are the figures the go.Figure wrappers give, claims of
-every measure land on the right curve and panel, the front line follows the days, the claims and captures are
-tabled, and writing it imports no plotly at all."""
+"""The run report (report.html): the figures in the page are the figures the go.Figure wrappers give (the
+dashboard draws those), the map shows each day's owners and front line, claims of every measure land on the
+right curve and panel at the right value, the claims and captures are tabled, and writing it imports no plotly
+at all."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import pytest
 
 import sim
 from sim.io.claims import read_claims
-from sim.viz import report
+from sim.viz import mapfig, report
 
 # --- comparing figures up to representation -----------------------------------------------------------------
 
@@ -77,14 +78,14 @@ def assert_same(new: dict, old: dict) -> None:
 
 
 @pytest.fixture(scope="module")
-def corridor() -> sim.RunResult:
+def corridor() -> sim.Run:
     return sim.run(sim.load("corridor"), days=6)
 
 
 @pytest.fixture(scope="module")
-def badia() -> tuple[sim.RunResult, pd.DataFrame]:
-    result = sim.run(sim.load("badia_2017"))
-    return result, read_claims(result.scenario.meta.claims)
+def badia() -> tuple[sim.Run, pd.DataFrame]:
+    run = sim.run(sim.load("badia_2017"))
+    return run, read_claims(run.meta.claims)
 
 
 def corridor_claims() -> pd.DataFrame:
@@ -99,49 +100,64 @@ def corridor_claims() -> pd.DataFrame:
 # --- tests -----------------------------------------------------------------------------------------------
 
 
-def check_report(result: sim.RunResult, claims: pd.DataFrame | None) -> dict[str, dict]:
-    m = result.model
-    args = (result.curves, m.factions.colours, m.factions.names, claims, m.world.region_area_km2)
-    html = report.report_html(result, claims)
+def check_report(run: sim.Run, claims: pd.DataFrame | None) -> dict[str, dict]:
+    html = report.report_html(run, claims)
     figs = page_figures(html)
     assert set(figs) == {"report-curves", "report-map"}
     assert figs["report-curves"]["config"] == figs["report-map"]["config"] == {"responsive": True}
-    assert len(figs["report-map"]["frames"]) == min(len(m.snapshots), report.MAX_FRAMES)
-    # The go.Figure wrappers (the dashboard uses curves_figure) draw the figures of the page.
+    assert len(figs["report-map"]["frames"]) == min(run.days + 1, mapfig.MAX_FRAMES)
+    # The go.Figure wrappers (the dashboard draws with them) draw the figures of the page.
     assert_same({k: v for k, v in figs["report-curves"].items() if k != "config"},
-                report.curves_figure(*args).to_plotly_json())
+                report.curves_figure(run, claims).to_plotly_json())
     assert_same({k: v for k, v in figs["report-map"].items() if k != "config"},
-                report.map_figure(result).to_plotly_json())
+                mapfig.map_figure(run, animate=True).to_plotly_json())
     # Self-contained: plotly.js inlined once, nothing loaded from elsewhere.
     assert html.count(report.plotly_js()) == 1 and "<script src=" not in html
     return figs
 
 
-def test_corridor_report(corridor: sim.RunResult) -> None:
+def test_corridor_report(corridor: sim.Run) -> None:
     figs = check_report(corridor, None)
     traces = figs["report-curves"]["data"]
-    factions = corridor.model.factions.ids
     solid = [t for t in traces if t["line"].get("dash") is None]
     dashed = [t for t in traces if t["line"].get("dash") == "dash"]
-    assert len(solid) == len(dashed) == 2 * len(factions)  # held and gained, counted both ways
+    assert len(solid) == len(dashed) == 2 * len(corridor.factions)  # held and gained, counted both ways
     assert all(t["visible"] == "legendonly" for t in dashed)  # no locality claim: one click away
+    west = next(t for t in solid if t["name"] == "Westland" and t["yaxis"] == "y")
+    assert plain(west["y"]) == corridor.curves[corridor.curves["faction"] == "west"]["area_km2"].tolist()
 
 
-def test_the_front_line_follows_the_days(corridor: sim.RunResult) -> None:
+def test_the_map_shows_each_days_owners_and_front_line(corridor: sim.Run) -> None:
     figs = check_report(corridor, None)
-    m = corridor.model
-    front = figs["report-map"]["data"][1]
-    assert front["name"] == "front line"
-    grid = m.world.grid
-    for frame, day in zip(figs["report-map"]["frames"], range(len(m.snapshots)), strict=True):
-        assert frame["traces"] == [0, 1]
+    heat, front = figs["report-map"]["data"][:2]
+    assert heat["type"] == "heatmap" and front["name"] == "front line"
+    # the colour of a cell is its owner's: code 0 transparent (nobody), code i + 1 the colour of faction i
+    scale = heat["colorscale"]
+    n = len(corridor.factions)
+    for code, fid in enumerate(corridor.factions, start=1):
+        at = (code - heat["zmin"]) / (heat["zmax"] - heat["zmin"])
+        colour = next(c for v, c in scale if v >= at - 1e-9)
+        assert colour == corridor.colours[fid], fid
+    assert heat["colorbar"]["ticktext"] == [corridor.names[f] for f in corridor.factions]
+    assert heat["zmax"] - heat["zmin"] == n + 1
+    grid = corridor.grid
+    for frame, day in zip(figs["report-map"]["frames"], range(corridor.days + 1), strict=True):
+        assert frame["traces"] == [0, 1] and frame["name"] == corridor.dates[day]
+        z = np.asarray(plain(frame["data"][0]["z"]))
+        assert np.array_equal(z - 1, corridor.owner[day])  # owner + 1, as the colour scale reads it
         xs = np.asarray(plain(frame["data"][1]["x"]))
-        assert len(xs) == int(m.front_cells(day).sum()) > 0
+        assert len(xs) == int(corridor.front_cells(day).sum()) > 0
         cols = np.round((xs - grid.x0) / grid.cell_km - 0.5).astype(int)
-        assert set(cols) == set(np.nonzero(m.front_cells(day))[1])
+        assert set(cols) == set(np.nonzero(corridor.front_cells(day))[1])
+    names = [t.get("name") for t in figs["report-map"]["data"]]
+    assert {"highway", "track", "places"} <= set(names)
+    places = next(t for t in figs["report-map"]["data"] if t.get("name") == "places")
+    assert set(places["text"]) == set(corridor.places["name"])
+    slider = figs["report-map"]["layout"]["sliders"][0]
+    assert [s["label"] for s in slider["steps"]] == list(corridor.dates) and slider["active"] == corridor.days
 
 
-def test_corridor_report_with_every_kind_of_claim(corridor: sim.RunResult) -> None:
+def test_corridor_report_with_every_kind_of_claim(corridor: sim.Run) -> None:
     claims = corridor_claims()
     figs = check_report(corridor, claims)
     html = report.report_html(corridor, claims)
@@ -150,29 +166,36 @@ def test_corridor_report_with_every_kind_of_claim(corridor: sim.RunResult) -> No
     markers = [t for t in traces if t.get("legendgroup") == "claims"]
     assert len(markers) == 4 and [t["showlegend"] for t in markers] == [True, False, False, False]
     held, gained, pct, locality = markers
-    region = corridor.model.world.region_area_km2
+    region = corridor.region_km2
+    assert region == (corridor.region.sum() * 4.0) > 0  # cells of 2 x 2 km
     assert (held["yaxis"], gained["yaxis"], pct["yaxis"], locality["yaxis"]) == ("y", "y2", "y", "y")
-    assert pct["y"] == [40 * region / 100.0]  # held_pct as km²
+    assert held["y"] == [3000] and gained["y"] == [-800] and locality["y"] == [2000]
+    # held_pct is drawn in km² on the held curve: 40% of the region, its range 35-45% likewise
+    assert pct["y"] == [pytest.approx(0.40 * region)]
+    assert pct["error_y"]["array"] == [pytest.approx(0.05 * region)]
+    assert pct["error_y"]["arrayminus"] == [pytest.approx(0.05 * region)]
     # A locality-based claim shows its faction's locality curve (dashed) rather than hiding it.
     shown = {t["legendgroup"] for t in traces if t.get("line", {}).get("dash") == "dash" and t.get("visible") is True}
     assert shown == {"east-localities"}
-    # Without a region area a held_pct claim cannot be drawn: skipped.
-    m = corridor.model
-    no_area = report.curves_spec(corridor.curves, m.factions.colours, m.factions.names, claims, None)
-    assert len([t for t in no_area["data"] if t.get("legendgroup") == "claims"]) == 3
     assert "Against the reported areas" in html
 
 
-def test_badia_report_tables_the_claims_and_captures(badia: tuple[sim.RunResult, pd.DataFrame]) -> None:
-    result, claims = badia
+def test_badia_report_tables_the_claims_and_captures(badia: tuple[sim.Run, pd.DataFrame]) -> None:
+    run, claims = badia
     assert len(claims)
-    check_report(result, claims)
-    html = report.report_html(result, claims)
+    check_report(run, claims)
+    html = report.report_html(run, claims)
     assert "Against the reported areas" in html
-    if (claims["measure"] == "captured").any():
-        assert "Dated captures: reported and simulated" in html
-        for place in claims[claims["measure"] == "captured"]["place"]:
-            assert place in html
+    assert "Dated captures: reported and simulated" in html
+    for place in claims[claims["measure"] == "captured"]["place"]:
+        assert place in html
+    # the table says what the comparison says: a capture in the reported dates is marked in range
+    from sim.compare import compare_run
+
+    caps = compare_run(run, claims)[1].set_index("place")
+    assert caps.loc["al-Sabaa Biyar junction", "status"] == "in range"
+    row = html[html.index("al-Sabaa Biyar junction</td>"):]
+    assert row.index("<span class='ok'>in range</span>") < row.index("</tr>")
 
 
 def test_typed_arrays_as_plotly_encodes_them() -> None:

@@ -21,9 +21,8 @@ if not Path(CHROMIUM).exists():
 
 
 def test_report_renders_both_plots_offline(tmp_path: Path) -> None:
-    result = sim.run(sim.load("corridor"), days=6)
-    out = result.save(tmp_path / "run", claims=corridor_claims())
-    m = result.model
+    run = sim.run(sim.load("corridor"), days=6)
+    out = run.save(tmp_path / "run", claims=corridor_claims())
     errors: list[str] = []
     requests: list[str] = []
     with playwright_api.sync_playwright() as p:
@@ -65,14 +64,14 @@ def test_report_renders_both_plots_offline(tmp_path: Path) -> None:
             browser.close()
     assert not errors, f"JavaScript errors in report.html: {errors}"
     assert not requests, f"report.html fetched {requests}"  # plotly.js is inlined
-    n = len(m.factions.ids)
+    n = len(run.factions)
     assert curves["traces"] == 4 * n + 4  # held and gained per faction, counted both ways; four claims
-    west = result.curves[result.curves["faction"] == m.factions.ids[0]]["area_km2"].tolist()
+    west = run.curves[run.curves["faction"] == run.factions[0]]["area_km2"].tolist()
     assert curves["y"] == west  # the typed array decoded to the curve's values
     assert curves["markers"] >= 3 and curves["titles"] == ["Territory held (km²)", "Gained since start (km²)"]
-    owner = (m.snapshots[-1] + 1).tolist()
+    owner = (run.owner[-1] + 1).tolist()
     assert (heat["rows"], heat["cols"]) == (len(owner), len(owner[0])) and heat["last"] == owner
-    assert heat["frames"] == heat["steps"] == len(m.snapshots) and heat["image"] == 1
+    assert heat["frames"] == heat["steps"] == run.days + 1 and heat["image"] == 1
     assert heat["controls"] == 3  # the day slider, play and pause
-    assert first["z"] == (m.snapshots[0] + 1).tolist() != owner  # the slider's first day, from its frame
-    assert first["front"] == int(m.front_cells(0).sum()) > 0  # and that day's front line
+    assert first["z"] == (run.owner[0] + 1).tolist() != owner  # the slider's first day, from its frame
+    assert first["front"] == int(run.front_cells(0).sum()) > 0  # and that day's front line

@@ -93,10 +93,9 @@ def simulate(scenario: str, overrides: dict[str, Any], seed: int, days: int,
         raise RuntimeError(f"the scenario file {sc.source} on this worker differs from the batch's "
                            f"(sha256 {sc.sha256[:12]} != {sha256[:12]}); install the same version everywhere")
     with borrowed_world(sc) as world:
-        result = api.run(sc, seed=seed, days=days, world=world)
-        curves, events = result.curves, result.events
-    captures = [[place, faction, when] for (place, faction), when in first_captures(events).items()]
-    return curves[CURVE_COLUMNS], captures
+        run = api.run(sc, seed=seed, days=days, world=world)
+    captures = [[place, faction, when] for (place, faction), when in first_captures(run.events).items()]
+    return run.curves[CURVE_COLUMNS], captures
 
 
 def execute(job: Job) -> Outcome:

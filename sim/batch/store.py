@@ -23,15 +23,19 @@ nothing is lost or duplicated.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.errors import ScenarioError
+from sim.errors import BadiaError, ScenarioError
 from sim.io.atomic import write_text, write_with
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
 
 CURVES_SCHEMA = pa.schema([
     ("run_id", pa.int64()), ("date", pa.string()), ("day", pa.int64()), ("faction", pa.string()),
@@ -39,6 +43,7 @@ CURVES_SCHEMA = pa.schema([
     ("locality_gained_km2", pa.float64()), ("front_km", pa.float64()), ("strength", pa.float64()),
     ("units", pa.int64()), ("places_held", pa.int64()),
 ])
+MARKERS = ("manifest.json", "runs")  # what makes a directory a batch directory
 RUN_FIELDS = ["run_id", "point", "replicate", "seed", "status", "error", "wall_seconds"]
 # Manifest keys that must match for a directory to be resumed by an experiment.
 IDENTITY_KEYS = ("experiment_sha256", "scenario_sha256", "design", "parameters", "master_seed", "runs", "days",
@@ -46,7 +51,8 @@ IDENTITY_KEYS = ("experiment_sha256", "scenario_sha256", "design", "parameters",
 
 
 class BatchStore:
-    """Reads and writes one batch directory."""
+    """Reads and writes one batch directory: the one place that knows its layout (the batch commands and the
+    dashboard both read batches through it)."""
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
@@ -103,7 +109,14 @@ class BatchStore:
         if not path.is_file():
             raise ScenarioError(str(self.root), "", "a batch directory with manifest.json", None,
                                 "Run `badia batch EXPERIMENT --out DIR` first.")
-        return json.loads(path.read_text(encoding="utf-8"))
+        return _read_json(path, "the batch's manifest (a JSON object)")
+
+    def record(self, run_id: int) -> dict[str, Any]:
+        """One finished run's record (runs/<run_id>.json)."""
+        path = self.record_path(run_id)
+        if not path.is_file():
+            raise ScenarioError(str(self.root), "run", "a run id of this batch", run_id)
+        return _read_json(path, "a run record (a JSON object)")
 
     def done_ids(self) -> set[int]:
         """Run ids with a record (finished, successfully or not)."""
@@ -117,7 +130,7 @@ class BatchStore:
         out = []
         for p in sorted(self.runs_dir.glob("*.json"), key=lambda q: int(q.stem) if q.stem.isdigit() else -1):
             if p.stem.isdigit():
-                out.append(json.loads(p.read_text(encoding="utf-8")))
+                out.append(_read_json(p, "a run record (a JSON object)"))
         return out
 
     def runs_table(self) -> pd.DataFrame:
@@ -154,3 +167,29 @@ class BatchStore:
             df = df[df["run_id"].isin(self.done_ids())]
         keys = [k for k in ("run_id", "day", "faction") if k in df.columns]
         return df.sort_values(keys).reset_index(drop=True)
+
+    def scenario(self, resolve: Callable[[str], Path | str] | None = None) -> Scenario | None:
+        """The batch's scenario with the experiment's fixed overrides, or None when it cannot be loaded (moved,
+        changed since, or refused by `resolve`, which turns the manifest's reference into a file to open)."""
+        from sim import catalog
+        from sim.scenario import load_scenario
+
+        m = self.manifest()
+        ref = m.get("scenario_path") or m.get("scenario")
+        if not ref:
+            return None
+        try:
+            path = resolve(str(ref)) if resolve is not None else catalog.resolve(str(ref))
+            return load_scenario(path, m.get("overrides") or None)
+        except BadiaError:
+            return None
+
+
+def _read_json(path: Path, expected: str) -> dict[str, Any]:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ScenarioError(str(path), "", expected, None, f"It could not be read ({exc}).") from None
+    if not isinstance(value, dict):
+        raise ScenarioError(str(path), "", expected, type(value).__name__)
+    return value

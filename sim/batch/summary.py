@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from sim import measures
-from sim.compare import capture_offset
+from sim.compare import capture_offset, claim_values
+from sim.errors import ScenarioError
 from sim.io.claims import area_claims, capture_claims
 
 BAND_QUANTILES = {"p05": 0.05, "p25": 0.25, "median": 0.5, "p75": 0.75, "p95": 0.95}
@@ -70,12 +71,6 @@ def crps_range(x: np.ndarray, low: float, high: float) -> float:
     # E|X - Y| for Y ~ U(low, high), minus half the ensemble spread, minus half the truth's own spread
     # (E|Y - Y'| = (high - low) / 3), so that a perfect ensemble (X ~ U(low, high)) scores lower than any other.
     return float(np.mean(e_abs) - 0.5 * spread - (high - low) / 6)
-
-
-def claim_values(curves: pd.DataFrame, claim: Any, region_km2: float | None = None) -> np.ndarray:
-    """Each run's simulated value for one area claim (its date, faction and measure; sim.measures)."""
-    day = curves[(curves["date"] == claim["date"]) & (curves["faction"] == claim["faction"])]
-    return measures.values(day, claim["measure"], region_km2)
 
 
 def score_claims(curves: pd.DataFrame, claims: pd.DataFrame, region_km2: float | None = None) -> pd.DataFrame:
@@ -201,23 +196,10 @@ def outcome_values(curves: pd.DataFrame, faction: str, measure: str, date: str |
     return sub.set_index("run_id")[measure].astype(float).rename("outcome")
 
 
-def _scenario_info(manifest: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
-    """Faction colours and names from the batch's scenario, if it can still be read."""
-    try:
-        from sim.scenario import load_scenario
-
-        sc = load_scenario(manifest["scenario_path"], manifest.get("overrides") or None)
-        return {f.id: f.colour for f in sc.factions}, {f.id: f.name for f in sc.factions}
-    except Exception:  # noqa: BLE001 - colours are cosmetic; fall back to plotly's palette
-        return {}, {}
-
-
-def region_km2(manifest: dict[str, Any]) -> float:
+def region_km2(sc: Any) -> float:
     """The scenario region's area (for held_pct claims)."""
-    from sim.scenario import load_scenario
     from sim.world.world import build_world
 
-    sc = load_scenario(manifest["scenario_path"], manifest.get("overrides") or None)
     return float(build_world(sc).region_area_km2)
 
 
@@ -249,9 +231,13 @@ def summarize_batch(root: Any, claims_path: str | None = None) -> dict[str, Any]
     band_table = bands(curves)
     write_text(store.root / "summary.csv", band_table.to_csv(index=False, float_format="%.3f", lineterminator="\n"))
     scores = capture_scores = None
+    sc = store.scenario()
     if claims is not None:
-        area = region_km2(manifest) if claims["measure"].map(
-            lambda m: m in measures.AREA_MEASURES and measures.is_share(m)).any() else None
+        shares = claims["measure"].map(lambda m: m in measures.AREA_MEASURES and measures.is_share(m)).any()
+        if shares and sc is None:
+            raise ScenarioError(str(store.root), "scenario_path", "the batch's scenario, to turn shares of the "
+                                "region into km²", manifest.get("scenario_path"), "It could not be loaded.")
+        area = region_km2(sc) if shares else None
         scores = score_claims(curves, claims, area)
         write_text(store.root / "claims.csv", scores.to_csv(index=False, float_format="%.4f", lineterminator="\n"))
         if len(capture_claims(claims)):
@@ -266,7 +252,9 @@ def summarize_batch(root: Any, claims_path: str | None = None) -> dict[str, Any]
         columns=["run_id", "outcome"])
     params = list(manifest.get("parameters", []))
     points = runs[runs["status"] == "ok"].merge(outcomes, on="run_id")
-    colours, names = _scenario_info(manifest)
+    # Faction colours and names from the batch's scenario if it can still be read (else plotly's palette).
+    colours = {f.id: f.colour for f in sc.factions} if sc is not None else {}
+    names = {f.id: f.name for f in sc.factions} if sc is not None else {}
     title = f"Batch {manifest.get('experiment', '')}: {manifest.get('scenario', '')}"
     ok, failed = int((runs["status"] == "ok").sum()), int((runs["status"] != "ok").sum())
     info = (f"<p>{ok} successful runs, {failed} failed, of {manifest.get('runs')} planned; design "

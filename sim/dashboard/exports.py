@@ -43,4 +43,7 @@ def png_bytes(fig: go.Figure, width: int = 1100, height: int | None = None) -> b
 
 
 def curves_csv(curves: pd.DataFrame) -> str:
-    return curves.to_csv(index=False, float_format="%.3f", lineterminator="\n")
+    """Curves to download, formatted as a run directory's curves.csv."""
+    from sim.io.rundir import curves_text
+
+    return curves_text(curves)

@@ -13,20 +13,33 @@ from dash import Dash, Input, Output, State, ctx, dash_table, dcc, html, no_upda
 
 from sim.dashboard import exports, figures
 from sim.dashboard.jobs import ResultCache
-from sim.dashboard.rundata import RunData
 from sim.errors import BadiaError
+from sim.model import EVENT_COLUMNS
+from sim.rundata import Run
 
-EVENT_COLUMNS = ["time", "kind", "faction", "place", "strength_lost", "detail", "description"]
 HIDDEN = {"display": "none"}
 SHOWN = {"display": "block"}
+
+
+@dataclass(frozen=True, eq=False)
+class Shown:
+    """A run as a panel shows it: the Run, the claims it is set against (None: none) and its title."""
+
+    run: Run
+    claims: pd.DataFrame | None
+    title: str
+
+    @property
+    def days(self) -> int:
+        return self.run.days
 
 
 @dataclass
 class Pair:
     """Two runs to set side by side, with their labels."""
 
-    a: RunData
-    b: RunData
+    a: Shown
+    b: Shown
     labels: tuple[str, str]
 
     @property
@@ -82,29 +95,19 @@ def run_panel(p: str) -> html.Div:
 CAPTURE_TABLE = ["place", "taken by", "reported", "simulated", "simulated vs reported", "source"]
 
 
-def capture_rows(data: RunData) -> tuple[list[dict[str, Any]], str]:
+def capture_rows(shown: Shown) -> tuple[list[dict[str, Any]], str]:
     """Rows of the dated-captures table: each capture claim within the run (or already made) against the run."""
-    from sim.compare import compare_captures, first_captures
-    from sim.viz.report import days_text
+    from sim.compare import compare_run, reported_dates, verdict, within_run
 
-    if data.claims is None or data.events.empty or not (data.claims["measure"] == "captured").any():
+    run, claims = shown.run, shown.claims
+    if claims is None or run.events.empty or not (claims["measure"] == "captured").any():
         return [], ""
-    end = data.dates[-1]
-    caps = compare_captures(first_captures(data.events), data.claims, end)
-    caps = caps[(caps["date_low"] <= end) | (caps["simulated"] != "")].sort_values(["claimed", "place"])
-    words = {"in range": "in range", "not yet": "not yet, as reported"}
-    rows = []
-    for r in caps.itertuples():
-        if r.status in words:
-            verdict = words[r.status]
-        elif r.status == "not by end":
-            verdict = f"not by {end} (at least {days_text(r.days_off)} late)"
-        else:
-            verdict = f"{days_text(abs(r.days_off))} {r.status}"
-        reported = r.claimed if r.date_low == r.date_high else f"{r.claimed} ({r.date_low} to {r.date_high})"
-        rows.append({"place": r.place, "taken by": r.faction, "reported": reported, "simulated": r.simulated or "—",
-                     "simulated vs reported": verdict, "source": r.source})
-    inside = sum(1 for r in rows if r["simulated vs reported"] == "in range")
+    end = run.dates[-1]
+    caps = within_run(compare_run(run, claims)[1], end).sort_values(["claimed", "place"])
+    rows = [{"place": r.place, "taken by": r.faction, "reported": reported_dates(r.claimed, r.date_low, r.date_high),
+             "simulated": r.simulated or "—", "simulated vs reported": verdict(r.status, r.days_off, end),
+             "source": r.source} for r in caps.itertuples()]
+    inside = int((caps["status"] == "in range").sum())
     return rows, f"Dated captures: {inside} of {len(rows)} inside the reported dates"
 
 
@@ -121,18 +124,18 @@ def pair_panel(p: str) -> html.Div:
     ])
 
 
-def events_of_day(data: RunData, day: int, all_days: bool) -> tuple[list[dict[str, Any]], str]:
+def events_of_day(run: Run, day: int, all_days: bool) -> tuple[list[dict[str, Any]], str]:
     """Rows of the events table: those that led from the previous day's map to this one (or all)."""
-    ev = data.events
+    ev = run.events
     if all_days or ev.empty:
         rows = ev
         title = f"Events of the run ({len(ev)})"
     elif day == 0:
         rows = ev.iloc[0:0]
-        title = f"Events: none before the first map ({data.dates[0]})"
+        title = f"Events: none before the first map ({run.dates[0]})"
     else:
-        rows = ev[ev["time"].astype(str).str[:10] == data.dates[day - 1]]
-        title = f"Events from {data.dates[day - 1]} to this map ({data.dates[day]}): {len(rows)}"
+        rows = ev[ev["time"].astype(str).str[:10] == run.dates[day - 1]]
+        title = f"Events from {run.dates[day - 1]} to this map ({run.dates[day]}): {len(rows)}"
     out = rows[EVENT_COLUMNS].copy()
     out["strength_lost"] = pd.to_numeric(out["strength_lost"], errors="coerce").round(1)
     return out.astype(object).where(out.notna(), "").to_dict("records"), title
@@ -157,7 +160,7 @@ def _register_day_controls(app: Dash, p: str, cache: ResultCache, days_of: Any, 
         item = cache.get(key)
         if item is None:
             return no_update, no_update, no_update
-        dates = item.a.dates if isinstance(item, Pair) else item.dates
+        dates = (item.a if isinstance(item, Pair) else item).run.dates
         last = days_of(item)
         value = rest[1] if event_rows else rest[0]
         if ctx.triggered_id == f"{p}-key":
@@ -198,32 +201,35 @@ def register_run_panel(app: Dash, p: str, cache: ResultCache) -> None:
                   Input(f"{p}-day", "value"), Input(f"{p}-events-all", "value"), Input(f"{p}-key", "data"),
                   State(f"{p}-drawn", "data"), prevent_initial_call=True)
     def _draw(day: int, all_days: list[str], key: str | None, drawn: str | None) -> tuple:
-        data: RunData | None = cache.get(key)
-        if data is None:
+        shown: Shown | None = cache.get(key)
+        if shown is None:
             return no_update, no_update, no_update, no_update, no_update, no_update, no_update, HIDDEN
-        day = max(0, min(int(day or 0), data.days))
-        rows, title = events_of_day(data, day, "all" in (all_days or []))
+        run = shown.run
+        day = max(0, min(int(day or 0), run.days))
+        rows, title = events_of_day(run, day, "all" in (all_days or []))
         if drawn == key:  # same run: send only this day's grid
-            return figures.day_patch(data, day), no_update, no_update, rows, title, no_update, no_update, SHOWN
-        captures, captures_title = capture_rows(data)
-        return (figures.map_figure(data, day), key, figures.run_curves_figure(data), rows, title, captures,
-                captures_title, SHOWN)
+            return (figures.day_patch(run, day, shown.title), no_update, no_update, rows, title, no_update, no_update,
+                    SHOWN)
+        captures, captures_title = capture_rows(shown)
+        return (figures.map_figure(run, day, shown.title), key, figures.run_curves_figure(run, shown.claims), rows,
+                title, captures, captures_title, SHOWN)
 
     @app.callback(Output(f"{p}-download", "data"), Output(f"{p}-export-msg", "children"),
                   Input(f"{p}-png-map", "n_clicks"), Input(f"{p}-png-curves", "n_clicks"),
                   Input(f"{p}-csv", "n_clicks"), State(f"{p}-key", "data"), State(f"{p}-day", "value"),
                   prevent_initial_call=True)
     def _export(_a: int, _b: int, _c: int, key: str | None, day: int) -> tuple:
-        data: RunData | None = cache.get(key)
-        if data is None:
+        shown: Shown | None = cache.get(key)
+        if shown is None:
             return no_update, "Nothing to export yet: run a scenario first."
-        stem = f"{data.meta.get('scenario', 'run')}-seed{data.meta.get('seed')}"
+        run = shown.run
+        stem = f"{run.meta.scenario}-seed{run.seed}"
         if ctx.triggered_id == f"{p}-csv":
-            return dcc.send_string(exports.curves_csv(data.curves), f"{stem}-curves.csv"), f"Exported {stem}-curves.csv"
+            return dcc.send_string(exports.curves_csv(run.curves), f"{stem}-curves.csv"), f"Exported {stem}-curves.csv"
         if ctx.triggered_id == f"{p}-png-curves":
-            return _download_png(figures.run_curves_figure(data), f"{stem}-curves.png")
-        day = max(0, min(int(day or 0), data.days))
-        return _download_png(figures.map_figure(data, day), f"{stem}-map-{data.dates[day]}.png")
+            return _download_png(figures.run_curves_figure(run, shown.claims), f"{stem}-curves.png")
+        day = max(0, min(int(day or 0), run.days))
+        return _download_png(figures.map_figure(run, day, shown.title), f"{stem}-map-{run.dates[day]}.png")
 
 
 def register_pair_panel(app: Dash, p: str, cache: ResultCache) -> None:
@@ -239,14 +245,13 @@ def register_pair_panel(app: Dash, p: str, cache: ResultCache) -> None:
         if pair is None:
             return no_update, no_update, no_update, no_update, no_update, HIDDEN
         day = max(0, min(int(day or 0), pair.days))
-        ta, tb = (f"{lab}: {d.dates[day]}" for lab, d in zip(pair.labels, (pair.a, pair.b), strict=True))
-        diff = (figures.diff_figure(pair.a, pair.b, day, pair.labels, height=480)
-                if figures.same_grid(pair.a, pair.b) else _no_diff())
+        a, b = pair.a.run, pair.b.run
+        ta, tb = pair.labels
+        diff = figures.diff_figure(a, b, day, pair.labels, height=480) if figures.same_grid(a, b) else _no_diff()
         if drawn == key:
-            return (figures.day_patch(pair.a, day, ta), figures.day_patch(pair.b, day, tb), diff, no_update,
-                    no_update, SHOWN)
-        return (figures.map_figure(pair.a, day, 480, ta), figures.map_figure(pair.b, day, 480, tb), diff,
-                figures.pair_curves_figure(pair.a, pair.b, pair.labels), key, SHOWN)
+            return figures.day_patch(a, day, ta), figures.day_patch(b, day, tb), diff, no_update, no_update, SHOWN
+        return (figures.map_figure(a, day, ta, 480), figures.map_figure(b, day, tb, 480), diff,
+                figures.pair_curves_figure(a, b, pair.labels), key, SHOWN)
 
     @app.callback(Output(f"{p}-download", "data"), Output(f"{p}-export-msg", "children"),
                   Input(f"{p}-png-diff", "n_clicks"), Input(f"{p}-png-curves", "n_clicks"),
@@ -256,15 +261,16 @@ def register_pair_panel(app: Dash, p: str, cache: ResultCache) -> None:
         pair: Pair | None = cache.get(key)
         if pair is None:
             return no_update, "Nothing to export yet."
+        a, b = pair.a.run, pair.b.run
         if ctx.triggered_id == f"{p}-csv":
-            both = pd.concat([pair.a.curves.assign(run=pair.labels[0]), pair.b.curves.assign(run=pair.labels[1])])
+            both = pd.concat([a.curves.assign(run=pair.labels[0]), b.curves.assign(run=pair.labels[1])])
             return dcc.send_string(exports.curves_csv(both), "compare-curves.csv"), "Exported compare-curves.csv"
         if ctx.triggered_id == f"{p}-png-curves":
-            return _download_png(figures.pair_curves_figure(pair.a, pair.b, pair.labels), "compare-curves.png")
-        if not figures.same_grid(pair.a, pair.b):
+            return _download_png(figures.pair_curves_figure(a, b, pair.labels), "compare-curves.png")
+        if not figures.same_grid(a, b):
             return no_update, "The two runs have different maps: no difference map."
         day = max(0, min(int(day or 0), pair.days))
-        return _download_png(figures.diff_figure(pair.a, pair.b, day, pair.labels), f"difference-day{day}.png")
+        return _download_png(figures.diff_figure(a, b, day, pair.labels), f"difference-day{day}.png")
 
 
 def _no_diff() -> dict:
@@ -272,4 +278,4 @@ def _no_diff() -> dict:
                                                       "or factions."}, "height": 200}}
 
 
-__all__ = ["Pair", "pair_panel", "register_pair_panel", "register_run_panel", "run_panel"]
+__all__ = ["Pair", "Shown", "pair_panel", "register_pair_panel", "register_run_panel", "run_panel"]

@@ -1,5 +1,5 @@
 """What a dashboard job does: load (checked before the job starts, so bad input is reported at once) and
-run a scenario, and turn the result into RunData. Runs are deterministic: a seed and overrides give the same
+run a scenario, and show its Run with the scenario's claims. Runs are deterministic: a seed and overrides give the same
 result as `badia run --seed S --set K=V`.
 """
 
@@ -12,8 +12,7 @@ from typing import Any
 
 from sim import api
 from sim.dashboard.jobs import Progress
-from sim.dashboard.panels import Pair
-from sim.dashboard.rundata import RunData, from_result
+from sim.dashboard.panels import Pair, Shown
 from sim.scenario import Scenario
 
 
@@ -32,27 +31,42 @@ class RunSpec:
         return api.load(self.path, self.overrides)
 
 
-def run_spec(spec: RunSpec, progress: Progress | None = None, scenario: Scenario | None = None) -> RunData:
+def run_spec(spec: RunSpec, progress: Progress | None = None, scenario: Scenario | None = None) -> Shown:
     """Run one spec and return what to draw (claims included if the scenario names them)."""
     sc = scenario or spec.load()
-    result = api.run(sc, seed=spec.seed, days=spec.days or sc.meta.days, progress=progress,
-                     overrides=spec.overrides)
-    claims = None
-    if sc.meta.claims:
-        from sim.io.claims import read_claims
-        claims = read_claims(sc.meta.claims)
-    title = spec.label or f"{sc.meta.name}, seed {result.seed}, {result.days} days"
-    return from_result(result, claims, title)
+    run = api.run(sc, seed=spec.seed, days=spec.days or sc.meta.days, progress=progress, overrides=spec.overrides)
+    title = spec.label or f"{sc.meta.name}, seed {run.seed}, {run.days} days"
+    return Shown(run, scenario_claims(sc.meta.claims), title)
 
 
-def single(spec: RunSpec) -> Callable[[Progress], RunData]:
+def scenario_claims(path: str | None):  # noqa: ANN201 - a claims DataFrame or None
+    """The claims a scenario names, if any (sim.io.claims.read_claims)."""
+    if not path:
+        return None
+    from sim.io.claims import read_claims
+
+    return read_claims(path)
+
+
+def open_saved(path: Path) -> Shown:
+    """A saved run directory (sim.io.rundir.read_run), with its scenario's outlines, roads and claims when the
+    scenario is a shipped one (the dashboard opens no other files)."""
+    from sim.dashboard import safety
+    from sim.io.rundir import read_run
+
+    run = read_run(path, scenario=lambda ref, overrides: api.load(safety.allowed_scenario_path(ref), overrides))
+    claims = scenario_claims(run.scenario.meta.claims) if run.scenario is not None else None
+    return Shown(run, claims, f"{run.meta.scenario}, seed {run.seed}, {run.days} days ({path.name})")
+
+
+def single(spec: RunSpec) -> Callable[[Progress], Shown]:
     """Job work for one run; the scenario is loaded (and checked) now, not in the worker."""
     sc = spec.load()
     return lambda progress: run_spec(spec, progress, sc)
 
 
-def pair(a: RunSpec | RunData, b: RunSpec | RunData, labels: tuple[str, str]) -> Callable[[Progress], Pair]:
-    """Job work for two runs (either may already be loaded RunData, e.g. a saved run)."""
+def pair(a: RunSpec | Shown, b: RunSpec | Shown, labels: tuple[str, str]) -> Callable[[Progress], Pair]:
+    """Job work for two runs (either may already be shown, e.g. a saved run)."""
     scs = [x.load() if isinstance(x, RunSpec) else None for x in (a, b)]
     total = sum((x.days or sc.meta.days) for x, sc in zip((a, b), scs, strict=True) if isinstance(x, RunSpec))
 
@@ -60,7 +74,7 @@ def pair(a: RunSpec | RunData, b: RunSpec | RunData, labels: tuple[str, str]) ->
         done = 0
         out = []
         for x, sc in zip((a, b), scs, strict=True):
-            if isinstance(x, RunData):
+            if isinstance(x, Shown):
                 out.append(x)
                 continue
             base = done

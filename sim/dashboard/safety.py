@@ -85,9 +85,13 @@ class RunsRoot:
         return found
 
     def run_dirs(self) -> list[str]:
-        """Saved run directories (curves.csv, control.npz, manifest.json), relative to the root."""
-        return self._dirs(("curves.csv", "control.npz", "manifest.json"))
+        """Saved run directories (holding what sim.io.rundir.read_run needs), relative to the root."""
+        from sim.io.rundir import NEEDED
+
+        return self._dirs(NEEDED)
 
     def batch_dirs(self) -> list[str]:
-        """Batch directories (manifest.json and a runs/ folder), relative to the root."""
-        return self._dirs(("manifest.json", "runs"))
+        """Batch directories (as sim.batch.store lays them out), relative to the root."""
+        from sim.batch.store import MARKERS
+
+        return self._dirs(MARKERS)

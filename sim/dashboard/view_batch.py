@@ -74,7 +74,7 @@ def register(app: Dash, runs: safety.RunsRoot, jobs: Jobs) -> None:
         ok = int((b.runs["status"] == "ok").sum()) if not b.runs.empty else 0
         m = b.manifest
         summary = (f"{m.get('experiment', b.path.name)}: scenario {Path(str(b.scenario_path)).stem}, "
-                   f"{len(b.runs)} of {m.get('n_runs', '?')} runs recorded ({ok} ok), {b.days} days, "
+                   f"{len(b.runs)} of {m.get('runs', '?')} runs recorded ({ok} ok), {b.days} days, "
                    f"parameters: {', '.join(b.params) or 'none'}.")
         bands = figures.ensemble_figure(b.curves, b.colours, b.names, measure, b.claims)
         shown = {"display": "block"}

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from sim import catalog
-from sim.dashboard import fields, rundata, safety
+from sim.dashboard import fields, safety
 from sim.dashboard.jobs import Jobs
-from sim.dashboard.panels import pair_panel, register_pair_panel
-from sim.dashboard.runner import RunSpec, pair
+from sim.dashboard.panels import Shown, pair_panel, register_pair_panel
+from sim.dashboard.runner import RunSpec, open_saved, pair
 from sim.dashboard.view_run import progress_block, register_poll
 from sim.errors import BadiaError
 
@@ -43,10 +43,10 @@ def layout(runs: safety.RunsRoot) -> html.Div:
 
 
 def side_source(runs: safety.RunsRoot, source: str, name: str, seed: str, days: str, overrides: str,
-                saved: str | None, label: str) -> RunSpec | rundata.RunData:
+                saved: str | None, label: str) -> RunSpec | Shown:
     """One side of the comparison, checked: a run to make, or a saved run read now."""
     if source == "saved":
-        return rundata.from_run_dir(runs.resolve(saved, f"a saved run directory for run {label}"))
+        return open_saved(runs.resolve(saved, f"a saved run directory for run {label}"))
     return RunSpec(safety.shipped_scenario(name), fields.overrides_text(overrides), fields.seed_field(seed),
                    fields.days_field(days), label=f"{label}: {name}")
 

@@ -8,10 +8,10 @@ from typing import Any
 from dash import Dash, Input, Output, State, dash_table, dcc, html, no_update
 
 from sim import api, catalog
-from sim.dashboard import fields, rundata, safety
+from sim.dashboard import fields, safety
 from sim.dashboard.jobs import Jobs
 from sim.dashboard.panels import register_run_panel, run_panel
-from sim.dashboard.runner import RunSpec, single
+from sim.dashboard.runner import RunSpec, open_saved, single
 from sim.errors import BadiaError
 
 P = "run"
@@ -114,7 +114,7 @@ def register(app: Dash, runs: safety.RunsRoot, jobs: Jobs) -> None:
                   Input(f"{P}-open", "n_clicks"), State(f"{P}-saved", "value"), prevent_initial_call=True)
     def _open(_n: int, rel: str | None) -> tuple:
         try:
-            data = rundata.from_run_dir(runs.resolve(rel, "a saved run directory"))
+            shown = open_saved(runs.resolve(rel, "a saved run directory"))
         except BadiaError as exc:
             return no_update, f"Cannot open: {exc}"
-        return jobs.cache.put(data), ""
+        return jobs.cache.put(shown), ""

@@ -1,4 +1,5 @@
-"""Map overlays (outlines, roads, places) in the grid's projected km, shared by every map figure."""
+"""Map overlays (outlines, roads, zones) in the grid's projected km, shared by every map figure (places are
+projected with the Run: sim.rundata.place_table)."""
 
 from __future__ import annotations
 
@@ -37,12 +38,6 @@ def roads_xy(grid: GridGeometry, sc: Scenario) -> dict[str, tuple[list, list]]:
         xs.extend(list(x) + [None])
         ys.extend(list(y) + [None])
     return out
-
-
-def places_xy(grid: GridGeometry, sc: Scenario) -> tuple[np.ndarray, np.ndarray]:
-    lon = np.array([p.lon for p in sc.places])
-    lat = np.array([p.lat for p in sc.places])
-    return grid.projection.forward(lon, lat)
 
 
 def zones_xy(grid: GridGeometry, sc: Scenario) -> dict[str, tuple[list, list]]:

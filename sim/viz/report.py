@@ -1,11 +1,11 @@
-"""The self-contained run report: territory curves (with reported claims) and the control map by day.
+"""The self-contained run report: territory curves (with reported claims), the claims and captures against the
+run, and the control map by day (sim.viz.mapfig, animated).
 
-The figures are built as plain plotly figure dicts (`curves_spec`, `map_spec`) and written into the page
-as JSON next to the inlined plotly.js, without plotly's graph objects: their validation, `make_subplots`
-and `to_html` made up most of the ~0.75 s a report used to take. The dicts hold what `go.Figure` would
-(tests/test_report.py compares them with the graph-object figures the report used to build); numeric
-numpy arrays go into the page as base64 typed arrays, as plotly.py writes them. `curves_figure` and
-`map_figure` wrap the dicts in a `go.Figure` for the dashboard and other callers that want one.
+The figures are built as plain plotly figure dicts (`curves_spec`, `sim.viz.mapfig.map_spec`) and written into
+the page as JSON next to the inlined plotly.js, without plotly's graph objects: their validation,
+`make_subplots` and `to_html` made up most of the ~0.75 s a report used to take. Numeric numpy arrays go into
+the page as base64 typed arrays, as plotly.py writes them. `curves_figure` wraps the dict in a `go.Figure` for
+the dashboard and other callers that want one.
 """
 
 from __future__ import annotations
@@ -21,19 +21,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim import measures
+from sim.compare import compare_run, reported_dates, verdict
 from sim.io.claims import area_claims
-from sim.viz.geometry import outline_xy, places_xy, roads_xy, zones_xy
+from sim.viz.mapfig import LIGHT, map_spec
 
 if TYPE_CHECKING:
     import pandas as pd
     import plotly.graph_objects as go
 
-    from sim.api import RunResult
+    from sim.rundata import Run
 
-ROAD_STYLE = {"highway": ("#222222", 2.5), "road": ("#555555", 1.6), "track": ("#8c7b62", 1.0)}
-MAX_FRAMES = 120
-# A light look set directly: naming a template ("plotly_white") deep-copies it, ~0.5 s per report.
-LIGHT = {"paper_bgcolor": "white", "plot_bgcolor": "white"}
+# The light look is set directly (LIGHT): naming a template ("plotly_white") deep-copies it, ~0.5 s a report.
 # The template go.Figure puts in every layout (plotly.io.templates.default, left unchanged here), read from
 # plotly's package data.
 TEMPLATE = "plotly"
@@ -56,13 +54,13 @@ def _two_rows(titles: tuple[str, str]) -> dict[str, Any]:
     }
 
 
-def curves_spec(curves: pd.DataFrame, colours: dict[str, str], names: dict[str, str],
-                claims: pd.DataFrame | None = None, region_km2: float | None = None) -> dict[str, Any]:
+def curves_spec(run: Run, claims: pd.DataFrame | None = None) -> dict[str, Any]:
     """`curves_figure` as a plain figure dict (data and layout; plotly's default template not included).
 
     Solid lines count held ground (`area_km2`, `gained_km2`); dashed lines count by localities, shown for the
     factions a locality-based claim is about and one click away in the legend for the others.
     """
+    curves, colours, names, region_km2 = run.curves, run.colours, run.names, run.region_km2
     axes = {1: ("x", "y"), 2: ("x2", "y2")}
     claims = area_claims(claims) if claims is not None else None
     by_locality = set() if claims is None or not len(claims) else set(
@@ -111,110 +109,11 @@ def curves_spec(curves: pd.DataFrame, colours: dict[str, str], names: dict[str, 
     return {"data": data, "layout": layout}
 
 
-def curves_figure(curves: pd.DataFrame, colours: dict[str, str], names: dict[str, str],
-                  claims: pd.DataFrame | None = None, region_km2: float | None = None) -> go.Figure:
+def curves_figure(run: Run, claims: pd.DataFrame | None = None) -> go.Figure:
     """Held and gained km² per faction by day, with claims as markers and ranges (source on hover)."""
     import plotly.graph_objects as go
 
-    return go.Figure(curves_spec(curves, colours, names, claims, region_km2))
-
-
-def discrete_colourscale(colours: list[str]) -> list[list]:
-    """A plotly colour scale giving each integer code (from zmin) its own flat colour."""
-    k = len(colours)
-    scale: list[list] = []
-    for i, colour in enumerate(colours):
-        scale += [[i / k, colour], [(i + 1) / k, colour]]
-    return scale
-
-
-def _lines(x: list, y: list, name: str, line: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return {"type": "scatter", "x": x, "y": y, "mode": "lines", "line": line, "name": name, **extra}
-
-
-def map_spec(result: RunResult) -> dict[str, Any]:
-    """`map_figure` as a plain figure dict (data, layout and one frame per shown day)."""
-    m, sc = result.model, result.scenario
-    grid = m.world.grid
-    ids = list(m.factions.ids)
-    n = len(ids)
-    xs = grid.x0 + (np.arange(grid.width) + 0.5) * grid.cell_km
-    ys = grid.y0 + (np.arange(grid.height) + 0.5) * grid.cell_km
-    scale = discrete_colourscale(["rgba(0,0,0,0)"] + [m.factions.colours[f] for f in ids])
-    snaps = m.snapshots
-    days = list(range(len(snaps)))
-    if len(days) > MAX_FRAMES:
-        days = sorted(set(np.linspace(0, len(snaps) - 1, MAX_FRAMES).astype(int).tolist()))
-
-    def z(i: int) -> np.ndarray:
-        # Owner + 1 as uint8 (0 = nobody, drawn transparent): compact base64 typed arrays in the page.
-        return (snaps[i] + 1).astype(np.uint8)
-
-    data: list[dict[str, Any]] = [{
-        "type": "heatmap", "x": xs, "y": ys, "z": z(days[-1]), "zmin": -0.5, "zmax": n + 0.5, "colorscale": scale,
-        "opacity": 0.55, "colorbar": {"tickvals": list(range(1, n + 1)), "ticktext": [m.factions.names[f] for f in ids],
-                                      "title": {"text": "held by"}},
-        "hoverinfo": "skip"}]
-    fx, fy = _front_xy(m, xs, ys, days[-1])
-    data.append({"type": "scatter", "x": fx, "y": fy, "mode": "markers", "name": "front line",
-                 "marker": {"size": 3, "color": "#111", "symbol": "square"}, "hoverinfo": "skip"})
-    for name, geom in sc.map.context:
-        ox, oy = outline_xy(grid, geom)
-        data.append(_lines(ox, oy, name, {"color": "#999", "width": 1}, hoverinfo="skip", showlegend=False))
-    if sc.map.region is not None:
-        ox, oy = outline_xy(grid, sc.map.region)
-        data.append(_lines(ox, oy, sc.map.region_name, {"color": "#333", "width": 1.5}, hoverinfo="skip",
-                           showlegend=False))
-    for cls, (rx, ry) in roads_xy(grid, sc).items():
-        colour, width = ROAD_STYLE[cls]
-        data.append(_lines(rx, ry, cls, {"color": colour, "width": width}, hoverinfo="skip"))
-    for name, (zx, zy) in zones_xy(grid, sc).items():
-        data.append(_lines(zx, zy, f"zone: {name}", {"color": "#2471a3", "width": 1.5, "dash": "dash"},
-                           hoverinfo="name"))
-    if sc.places:
-        px, py = places_xy(grid, sc)
-        data.append({
-            "type": "scatter", "x": px, "y": py, "mode": "markers+text", "text": [p.name for p in sc.places],
-            "textposition": "top center", "textfont": {"size": 9}, "marker": {"size": 7, "color": "black", "symbol": [
-                "diamond" if p.is_resource else "circle" for p in sc.places]},
-            "customdata": [[p.kind, "estimated" if p.estimated else "located"] for p in sc.places],
-            "hovertemplate": "%{text}<br>%{customdata[0]} (%{customdata[1]})<extra></extra>", "name": "places"})
-    labels = [m.snapshot_dates[i].date().isoformat() for i in days]
-    frames = []
-    for i, lab in zip(days, labels, strict=True):
-        fx, fy = _front_xy(m, xs, ys, i)
-        frames.append({"data": [{"type": "heatmap", "z": z(i)}, {"type": "scatter", "x": fx, "y": fy}],
-                       "traces": [0, 1], "name": lab})
-    layout = {
-        "height": 720, "title": {"text": "Control by day"}, **LIGHT,
-        "xaxis": {"title": {"text": "km (equal-area projection)"}, "scaleanchor": "y", "showgrid": False,
-                  "range": [grid.x0, grid.x0 + grid.width * grid.cell_km]},
-        "yaxis": {"title": {"text": "km"}, "showgrid": False, "range": [grid.y0, grid.y0 + grid.height * grid.cell_km]},
-        "legend": {"orientation": "h", "y": 1.02, "x": 0.0, "yanchor": "bottom"},
-        "sliders": [{"active": len(days) - 1, "currentvalue": {"prefix": "day: "},
-                     "steps": [{"label": lab, "method": "animate",
-                                "args": [[lab], {"mode": "immediate", "frame": {"duration": 0, "redraw": True},
-                                                 "transition": {"duration": 0}}]} for lab in labels]}],
-        "updatemenus": [{"type": "buttons", "x": 0.0, "y": -0.08, "xanchor": "left", "buttons": [
-            {"label": "play", "method": "animate",
-             "args": [None, {"frame": {"duration": 300, "redraw": True}, "fromcurrent": True}]},
-            {"label": "pause", "method": "animate",
-             "args": [[None], {"mode": "immediate", "frame": {"duration": 0}}]}]}],
-    }
-    return {"data": data, "layout": layout, "frames": frames}
-
-
-def _front_xy(m: Any, xs: np.ndarray, ys: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
-    """Centres (km) of the cells on a front line on a recorded day."""
-    rows, cols = np.nonzero(m.front_cells(day))
-    return xs[cols].astype(np.float32), ys[rows].astype(np.float32)
-
-
-def map_figure(result: RunResult) -> go.Figure:
-    """The owner grid with a day slider, over outlines, roads and labelled places."""
-    import plotly.graph_objects as go
-
-    return go.Figure(map_spec(result))
+    return go.Figure(curves_spec(run, claims))
 
 
 # --- the page, without plotly's graph objects -------------------------------------------------------------
@@ -331,14 +230,12 @@ def _table(headers: list[str], rows: list[list[Any]], numeric: set[int] = frozen
     return f"<table class='claims'><tr>{head}</tr>{body}</table>"
 
 
-def claims_tables(result: RunResult, claims: Any) -> str:
+def claims_tables(run: Run, claims: pd.DataFrame | None) -> str:
     """HTML tables: each area claim against the run, each dated capture with the simulated date and days off."""
-    from sim.compare import compare_captures, compare_claims, first_captures
-
     if claims is None or not len(claims):
         return ""
     out = []
-    cmp = compare_claims(result.curves, claims, result.model.world.region_area_km2)
+    cmp, caps = compare_run(run, claims)
     if len(cmp):
         rows = [[r.date, html.escape(r.faction), f"{r.measure} ({measures.COUNTING[r.measure]})",
                  f"{r.claimed:,.0f} ({r.low:,.0f}–{r.high:,.0f})",
@@ -347,45 +244,31 @@ def claims_tables(result: RunResult, claims: Any) -> str:
                 for r in cmp.itertuples()]
         out.append("<h3>Against the reported areas</h3>" + _table(
             ["date", "faction", "measure", "claimed (range)", "simulated", "in range", "source"], rows, {4}))
-    end = str(result.curves["date"].max())
-    caps = compare_captures(first_captures(result.events), claims, end)
     if len(caps):
-        caps = caps.sort_values(["claimed", "place"], kind="stable")
+        end = run.dates[-1]
+        style = {"in range": "ok", "early": "early", "late": "late", "not by end": "late"}
         rows = []
-        for r in caps.itertuples():
-            reported = r.claimed if r.date_low == r.date_high else f"{r.claimed} ({r.date_low} – {r.date_high})"
-            if r.status == "in range":
-                off = "<span class='ok'>in range</span>"
-            elif r.status == "not yet":
-                off = "not yet (as reported)"
-            elif r.status == "not by end":
-                off = f"<span class='late'>not by {end} (≥ {days_text(r.days_off)} late)</span>"
-            else:
-                off = f"<span class='{r.status}'>{days_text(abs(r.days_off))} {r.status}</span>"
-            reported = reported.replace(" (", "<br>(")
-            rows.append([html.escape(r.place), html.escape(r.faction), reported, r.simulated or "—", off,
-                         html.escape(str(r.source))])
+        for r in caps.sort_values(["claimed", "place"], kind="stable").itertuples():
+            text = html.escape(verdict(r.status, r.days_off, end))
+            off = f"<span class='{style[r.status]}'>{text}</span>" if r.status in style else text
+            rows.append([html.escape(r.place), html.escape(r.faction),
+                         html.escape(reported_dates(r.claimed, r.date_low, r.date_high)).replace(" (", "<br>("),
+                         r.simulated or "—", off, html.escape(str(r.source))])
         out.append("<h3>Dated captures: reported and simulated</h3>" + _table(
             ["place", "taken by", "reported", "simulated", "simulated vs reported", "source"], rows))
     return "".join(out)
 
 
-def days_text(n: float) -> str:
-    """'1 day', '3 days'."""
-    return f"{n:.0f} day" if round(n) == 1 else f"{n:.0f} days"
-
-
-def report_html(result: RunResult, claims: Any = None) -> str:
+def report_html(run: Run, claims: pd.DataFrame | None = None) -> str:
     """One self-contained HTML page (plotly.js inlined) with the curves, the claims, the captures and the map."""
-    m, sc = result.model, result.scenario
-    curves = curves_spec(result.curves, m.factions.colours, m.factions.names, claims, m.world.region_area_km2)
-    title = html.escape(f"{sc.meta.title} — seed {result.seed}, {result.days} days")
+    meta = run.meta
+    title = html.escape(f"{meta.title or meta.scenario} — seed {run.seed}, {run.days} days")
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title>"
             "<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>"
             f"<script>{plotly_js()}</script>{TABLE_CSS}</head>"
             f"<body style='font-family:sans-serif;max-width:1100px;margin:auto'><h2>{title}</h2>"
-            f"<p>{html.escape(sc.meta.description)}</p>{figure_div(curves, 'report-curves')}"
-            f"{claims_tables(result, claims)}{figure_div(map_spec(result), 'report-map')}"
+            f"<p>{html.escape(meta.description)}</p>{figure_div(curves_spec(run, claims), 'report-curves')}"
+            f"{claims_tables(run, claims)}{figure_div(map_spec(run, animate=True), 'report-map')}"
             "<p style='font-size:13px;color:#555'>Black squares mark the front line: cells held by a faction "
             "next to ground held by a faction hostile to it. Territory counts every cell a faction holds, "
             "including desert it has enclosed or swept past (the enclosure rule); dashed curves count by "
