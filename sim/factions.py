@@ -10,7 +10,7 @@ from dataclasses import asdict
 
 import numpy as np
 
-from sim.scenario.schema import Doctrine, Scenario
+from sim.scenario.schema import Scenario
 
 
 class Factions:
@@ -53,6 +53,3 @@ class Factions:
         i, j = self.index[a], self.index[b]
         self.allied[i, j] = self.allied[j, i] = relation == "allied"
         self.neutral[i, j] = self.neutral[j, i] = relation == "neutral"
-
-    def doctrine_of(self, fid: str) -> Doctrine:
-        return Doctrine(**self.doctrine[self.index[fid]])

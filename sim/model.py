@@ -222,6 +222,11 @@ class ConflictModel(mesa.Model):
         return control.spread(len(self.factions), paths, [u.faction for u in units],
                               [1.0 if weight_one else u.strength for u in units], disks)
 
+    def zone_of_control(self) -> np.ndarray:
+        """(F, H, W): the strength each faction's units project over their zones of control this step, swept
+        along the paths they moved (what control is decided from; zero where no unit of the faction came)."""
+        return self._spread(self._zoc, along_path=True)
+
     def supply_network(self, fi: int) -> supply.SupplyNetwork:
         """Today's supply network of a faction (computed on first use each day, from that day's control)."""
         if fi not in self._supply:

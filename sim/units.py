@@ -44,7 +44,6 @@ class Unit(mesa.Agent):
         self.name = name
         self.faction = faction
         self.cell = cell
-        self.anchor = cell
         self.strength = float(strength)
         self.initial = float(strength)
         self.mobility = mobility

@@ -79,10 +79,12 @@ def june_run(scenario):
     return sim.run(scenario, days=54)  # to 30 June 2017, the end of the claims
 
 
+@pytest.mark.slow
 def test_runs_to_the_end_of_june(june_run):
     assert june_run.curves["date"].max() == "2017-06-30"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("when, deep", [("2017-06-10", 0.25), ("2017-06-30", 0.4)])
 def test_gains_are_ground_behind_a_front_not_threads(june_run, when, deep):
     """A swept band 2 x zoc_km wide has no cell deeper than zoc_km inside it; ground enclosed behind a front has.
@@ -114,6 +116,7 @@ def test_default_run_follows_the_campaign_orders(default_run):
     assert "al-Sawwanah" in done and "Zuluf dam" in done
 
 
+@pytest.mark.slow
 def test_june_captures_and_claims_are_scored(scenario, june_run):
     from sim.compare import compare_captures, first_captures
 
@@ -138,6 +141,7 @@ def test_default_run_lands_in_the_range_of_the_claims(scenario, default_run):
     assert (table["simulated"] == gain).all()
 
 
+@pytest.mark.slow
 def test_the_khneifes_mines_fall_within_a_day_of_the_reports(june_run):
     # The seed report's named resource: reported taken on 25-26 May (SANA); secured by the AP report of 27 May.
     ev = june_run.events

@@ -120,6 +120,7 @@ def test_sobol_indices_rank_the_parameter_that_matters(sweep: Path, capsys: pyte
     assert (sweep / "sensitivity.html").is_file() and (sweep / "sensitivity.csv").is_file()
 
 
+@pytest.mark.slow
 def test_abc_recovers_a_known_zone_of_control(tmp_path: Path) -> None:
     # Claims made by the model itself with zoc_km = 5.0: the west's gain on two dates, +-3 %.
     import sim
@@ -159,6 +160,7 @@ high = 8.0
     pd.testing.assert_frame_equal(again.accepted, res.accepted)
 
 
+@pytest.mark.slow
 def test_abc_smc_narrows_the_tolerance_and_keeps_the_truth(tmp_path: Path) -> None:
     import sim
 

@@ -51,6 +51,7 @@ def serial_curves(experiment: Path, tmp_path_factory: pytest.TempPathFactory) ->
     return BatchStore(out).curves()
 
 
+@pytest.mark.slow
 def test_local_cluster_identical_to_serial(experiment: Path, serial_curves: pd.DataFrame, tmp_path: Path) -> None:
     from distributed import Client, LocalCluster
 
@@ -85,6 +86,7 @@ def _stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
+@pytest.mark.slow
 def test_cli_on_dask_scheduler_and_worker_processes(experiment: Path, serial_curves: pd.DataFrame,
                                                    tmp_path: Path) -> None:
     port = _free_port()
@@ -132,6 +134,7 @@ def test_restore_malloc_thresholds_only_when_dask_set_them(monkeypatch: pytest.M
     assert restore_malloc_thresholds() is (platform.libc_ver()[0] == "glibc")
 
 
+@pytest.mark.slow
 def test_unreachable_scheduler_is_a_clean_error() -> None:
     from sim.errors import ScenarioError
 

@@ -29,6 +29,7 @@ def write(tmp_path: Path, text: str, name: str = "exp.toml") -> Path:
     return p
 
 
+@pytest.mark.slow
 def test_shipped_experiments_load() -> None:
     for name in ("badia_ensemble", "badia_sweep", "badia_sensitivity", "badia_calibration", "corridor_sweep"):
         exp = load_experiment(name)

@@ -90,6 +90,7 @@ def test_layout_and_queries(serial_dir: Path, experiment: Path) -> None:
     assert by_zoc[6.0] > by_zoc[3.0]
 
 
+@pytest.mark.slow
 def test_two_workers_identical_to_serial(serial_dir: Path, experiment: Path, tmp_path: Path) -> None:
     pool = PoolEvaluator(2)
     try:
@@ -103,6 +104,7 @@ def test_two_workers_identical_to_serial(serial_dir: Path, experiment: Path, tmp
     pd.testing.assert_frame_equal(ra, rb)
 
 
+@pytest.mark.slow
 def test_failing_run_is_recorded_and_the_batch_goes_on(experiment: Path, tmp_path: Path) -> None:
     exp = load_experiment(experiment)
     good = experiment_runs(exp)[:3]
@@ -135,6 +137,7 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "sim", *args]
 
 
+@pytest.mark.slow
 def test_resume_after_sigkill(tmp_path: Path, serial_dir: Path) -> None:
     exp = tmp_path / "resume.toml"
     exp.write_text(SWEEP.replace('values = [0.3, 0.9]', 'values = [0.3, 0.5, 0.7, 0.9]')

@@ -56,6 +56,7 @@ def _drive(name: str, days: int, seed: int) -> dict[str, int]:
     ("corridor", 3, True),  # a place changes hands on day 2: the presence rule on footprints is exercised
     ("oilfield_three_way", 2, False),  # four factions, one of them allied: the hostility matrix matters
 ])
+@pytest.mark.slow
 def test_naive_mesa_matches_engine_control(name: str, days: int, expect_capture: bool) -> None:
     seen = _drive(name, days, seed=11)
     # The comparison must exercise the rule: cells changed hands and units swept zones along paths.

@@ -185,7 +185,7 @@ def test_jobs_report_progress_and_errors() -> None:
     jobs = Jobs(ResultCache(2))
     ok = jobs.start("ok", lambda progress: (progress(3, 3), "result")[1])
     bad = jobs.start("bad", lambda progress: (_ for _ in ()).throw(ScenarioError("x", "k", "y")))
-    jobs._pool.shutdown(wait=True)
+    jobs.close(wait=True)
     assert jobs.status(ok)["status"] == "done" and jobs.cache.get(jobs.status(ok)["key"]) == "result"
     assert jobs.status(bad)["status"] == "error" and "expected y" in jobs.status(bad)["message"]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from concurrent.futures import ProcessPoolExecutor
 
+import pytest
+
 import sim
 from sim.io.rundir import curves_csv
 
@@ -21,6 +23,7 @@ def test_different_seed_different_curves():
     assert curves_bytes("oilfield_three_way", 3) != curves_bytes("oilfield_three_way", 4)
 
 
+@pytest.mark.slow
 def test_identical_in_a_process_pool():
     serial = [curves_bytes("oilfield_three_way", s) for s in (1, 2)]
     with ProcessPoolExecutor(max_workers=2) as pool:

@@ -97,7 +97,8 @@ def test_lesson_scenarios_validate(slug: str, capsys: pytest.CaptureFixture[str]
         spec.load()  # the what-if overrides apply cleanly
 
 
-@pytest.mark.parametrize("slug", sorted(LESSONS))
+@pytest.mark.parametrize("slug", [pytest.param(s, marks=pytest.mark.slow) if s == "badia_2017" else s
+                                  for s in sorted(LESSONS)])  # the flagship's what-if takes seconds
 def test_what_if_changes_the_outcome(slug: str) -> None:
     base, what = (run_spec(s).run for s in specs(LESSONS[slug]))
     assert base.dates == what.dates  # same window, same seed: only the lesson's change differs

@@ -210,7 +210,7 @@ def test_far_desert_keeps_its_owner_until_someone_comes():
     for _ in range(8):
         before = model.owner.copy()
         model.step()
-        reach = model._spread(model._zoc, along_path=True).sum(axis=0) > 0  # zones of control this step
+        reach = model.zone_of_control().sum(axis=0) > 0  # zones of control this step
         changed = before != model.owner
         changed_any |= changed.any()
         assert not (changed & ~reach).any(), "a cell changed hands where no unit came"

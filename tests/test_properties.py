@@ -58,7 +58,7 @@ def test_control_invariants_hold_every_step(unit_specs, seed):
         unowned = np.count_nonzero((owner == UNOWNED) & region) * model.world.grid.cell_area_km2
         assert abs(held + unowned - region_km2) < 1e-6
         # Control is conserved: a cell changes hands only within a zone of control of this step.
-        reach = model._spread(model._zoc, along_path=True).sum(axis=0) > 0
+        reach = model.zone_of_control().sum(axis=0) > 0
         assert not ((before != owner) & ~reach).any()
         # Nobody takes a cell from an ally, and an owned cell is never simply abandoned.
         changed = (before != owner) & (before >= 0)

@@ -208,6 +208,7 @@ def test_typed_arrays_as_plotly_encodes_them() -> None:
         assert report.typed_array(a) == (expected.tolist() if isinstance(expected, np.ndarray) else expected)
 
 
+@pytest.mark.slow
 def test_writing_a_report_imports_no_plotly() -> None:
     code = ("import sys, sim\nfrom sim.viz.report import report_html\n"
             "html = report_html(sim.run(sim.load('corridor'), days=2))\n"

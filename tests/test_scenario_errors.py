@@ -118,18 +118,37 @@ def run_cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd)
 
 
+def cli_in_process(capsys, *args: str) -> tuple[int, str]:
+    """`badia ARGS` through sim.cli.main in this process: (exit code, stderr). Argparse's own errors exit."""
+    from sim.cli import main
+
+    try:
+        code = main(list(args))
+    except SystemExit as exc:
+        code = exc.code
+    return code, capsys.readouterr().err
+
+
+def test_cli_exit_code_is_2_in_a_real_process(scenario_file, tmp_path):
+    """The exit code and stderr as a shell sees them (the cases below run in-process, for speed)."""
+    proc = run_cli("validate", str(scenario_file("[[units]\n")))
+    assert proc.returncode == 2 and proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
+    proc = run_cli("run", "corridor", "--days", "0", "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("body", [
     "[[units]\n",  # malformed
     FACTIONS + '\n[[units]]\nname = "u"\nfaction = "blue"\nat = "Town"\nstrength = -1\n',
     FACTIONS + '\n[[units]]\nname = "u"\nfaction = "purple"\nat = "Town"\nstrength = 1\n',
 ])
-def test_cli_validate_exit_code_2_without_traceback(scenario_file, body):
+def test_cli_validate_exit_code_2_without_traceback(scenario_file, capsys, body):
     path = scenario_file(body)
-    proc = run_cli("validate", str(path))
-    assert proc.returncode == 2
-    assert "Traceback" not in proc.stderr
-    assert proc.stderr.startswith("error: ") and str(path) in proc.stderr
-    assert proc.stderr.count("\n") == 1  # one paragraph
+    code, err = cli_in_process(capsys, "validate", str(path))
+    assert code == 2
+    assert "Traceback" not in err
+    assert err.startswith("error: ") and str(path) in err
+    assert err.count("\n") == 1  # one paragraph
 
 
 @pytest.mark.parametrize("args", [
@@ -139,8 +158,8 @@ def test_cli_validate_exit_code_2_without_traceback(scenario_file, body):
     ["run", "corridor", "--set", "combat.range_km=-3"],
     ["run", "corridr"],
 ])
-def test_cli_bad_flags_exit_code_2(args, tmp_path):
-    proc = run_cli(*args, "--out", str(tmp_path / "out"))
-    assert proc.returncode == 2, proc.stderr
-    assert "Traceback" not in proc.stderr
+def test_cli_bad_flags_exit_code_2(args, tmp_path, capsys):
+    code, err = cli_in_process(capsys, *args, "--out", str(tmp_path / "out"))
+    assert code == 2, err
+    assert "Traceback" not in err
     assert not (tmp_path / "out").exists()  # nothing half-written

@@ -76,6 +76,10 @@ class Jobs:
         self._pool.submit(run)
         return job_id
 
+    def close(self, wait: bool = True) -> None:
+        """Stop taking jobs; with `wait`, return once every started job has finished (shutdown, tests)."""
+        self._pool.shutdown(wait=wait)
+
     def status(self, job_id: str | None) -> dict[str, Any] | None:
         with self._lock:
             state = self._state.get(job_id or "")

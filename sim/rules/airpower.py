@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -24,7 +24,6 @@ class AirState:
     rule: AirRule
     banked: float = 0.0
     used_today: float = 0.0
-    strikes: list[tuple[int, float]] = field(default_factory=list)
 
     def active(self, when: datetime) -> bool:
         r = self.rule

@@ -21,8 +21,6 @@ from sim.world.graph import GridGraph
 from sim.world.localities import locality_areas, nearest_locality
 from sim.world.raster import GridGeometry, disk_mask, line_cells, polygon_mask, polyline_cells_4, ring_mask
 
-NO_ROAD = 0  # road layer: 0 none, then 1 + index in ROAD_CLASSES (track, road, highway)
-
 
 class SearchCache(OrderedDict):
     """A dict that keeps only its `limit` most recently used entries."""
@@ -84,9 +82,6 @@ class World:
         """Flat index of the cell holding a lon/lat point."""
         r, c = self.grid.cell_of(lon, lat)
         return int(r) * self.grid.width + int(c)
-
-    def rowcol(self, flat: int) -> tuple[int, int]:
-        return divmod(int(flat), self.grid.width)
 
 
 def shape_mask(grid: GridGeometry, shape: Shape) -> np.ndarray:
