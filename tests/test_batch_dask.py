@@ -91,7 +91,7 @@ def test_cli_on_dask_scheduler_and_worker_processes(experiment: Path, serial_cur
                                                    tmp_path: Path) -> None:
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
-    dask = ["dask"]
+    dask = [sys.executable, "-m", "dask"]  # this interpreter's dask, whatever is first on PATH
     procs: list[subprocess.Popen] = []
     try:
         procs.append(subprocess.Popen([*dask, "scheduler", "--host", "127.0.0.1", "--port", str(port),
