@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sim import catalog
-from sim.errors import ScenarioError
+from sim.errors import UsageError
 from sim.model import ConflictModel
 from sim.rundata import Run
 from sim.scenario import Scenario, load_scenario
@@ -49,7 +49,7 @@ def run(scenario: Scenario, seed: int | None = None, days: int | None = None,
     if days is None:
         days = scenario.meta.days
     if days < 1:
-        raise ScenarioError("--days", "days", "a whole number of days >= 1", days)
+        raise UsageError("--days", "days", "a whole number of days >= 1", days)
     t0 = time.perf_counter()
     model = ConflictModel(scenario, seed=seed, days=days, world=world)
     model.run_model(progress)

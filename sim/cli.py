@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.argtypes import positive_int, seed_int
-from sim.errors import BadiaError, ScenarioError
+from sim.errors import BadiaError, UsageError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -67,7 +67,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     claims = _claims_for(sc.meta.claims, [p.name for p in sc.places])
     out = Path(args.out) if args.out else Path("runs") / f"{sc.meta.name}-{datetime.now():%Y%m%d-%H%M%S}"
     if out.exists() and not out.is_dir():
-        raise ScenarioError("--out", "out", "a directory path", str(out), "A file with that name exists.")
+        raise UsageError("--out", "out", "a directory path", str(out), "A file with that name exists.")
     print(f"Running {sc.meta.name} ({sc.meta.title}), seed {args.seed if args.seed is not None else sc.meta.seed}, "
           f"{days} days from {sc.meta.start:%Y-%m-%d}", file=sys.stderr)
     run = api.run(sc, seed=args.seed, days=days, progress=None if args.quiet else _progress, overrides=overrides)
@@ -200,8 +200,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     run = read_run(run_dir)
     claims_path = args.claims or run.meta.claims
     if not claims_path:
-        raise ScenarioError(str(run_dir), "claims", "a claims CSV (the scenario names none)", None,
-                            "Give one: badia compare RUN_DIR CLAIMS.csv")
+        raise UsageError(str(run_dir), "claims", "a claims CSV (the scenario names none)", None,
+                         "Give one: badia compare RUN_DIR CLAIMS.csv")
     print(comparison_text(run, _claims_for(claims_path)))
     return 0
 
@@ -218,7 +218,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
     try:
         out.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise ScenarioError("--out", "out", "a writable file path", str(out), str(exc)) from None
+        raise UsageError("--out", "out", "a writable file path", str(out), str(exc)) from None
     print(f"Wrote the {args.kind} JSON Schema to {out}", file=sys.stderr)
     return 0
 

@@ -136,8 +136,8 @@ def test_restore_malloc_thresholds_only_when_dask_set_them(monkeypatch: pytest.M
 
 @pytest.mark.slow
 def test_unreachable_scheduler_is_a_clean_error() -> None:
-    from sim.errors import ScenarioError
+    from sim.errors import ClusterError
 
     address = f"tcp://127.0.0.1:{_free_port()}"
-    with pytest.raises(ScenarioError, match="--scheduler.*Could not connect"):
+    with pytest.raises(ClusterError, match="--scheduler.*Could not connect"):
         DaskEvaluator(address, timeout="2s")

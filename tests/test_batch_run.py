@@ -127,9 +127,9 @@ def test_failing_run_is_recorded_and_the_batch_goes_on(experiment: Path, tmp_pat
 def test_other_batch_directory_is_refused(serial_dir: Path, tmp_path: Path) -> None:
     other = tmp_path / "other.toml"
     other.write_text(SWEEP.replace("seed = 99", "seed = 100"), encoding="utf-8")
-    from sim.errors import ScenarioError
+    from sim.errors import BatchError
 
-    with pytest.raises(ScenarioError, match="another batch"):
+    with pytest.raises(BatchError, match="another batch"):
         run_batch(load_experiment(other), serial_dir, evaluator=SerialEvaluator(), progress=False)
 
 

@@ -15,7 +15,7 @@ from sim.batch.runner import SerialEvaluator
 from sim.batch.summary import claim_error, crps_range, score_captures
 from sim.cli import main
 from sim.compare import capture_offset, compare_captures
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, UsageError
 from sim.io.claims import read_claims
 from tests.test_campaign import TWO_TARGETS
 
@@ -159,7 +159,7 @@ high = 3.0
     assert res.capture_scores.loc[0, "runs"] == 4
     for name in ("hindcast.html", "hindcast.json", "hindcast_errors.csv", "accepted.csv"):
         assert (tmp_path / "out" / name).is_file()
-    with pytest.raises(ScenarioError, match="both sides of the split"):
+    with pytest.raises(UsageError, match="both sides of the split"):
         hindcast(load_experiment(exp), tmp_path / "out2", "2020-01-30", days=10, evaluator=SerialEvaluator(),
                  progress=False)
 

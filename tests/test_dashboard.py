@@ -17,7 +17,7 @@ from sim.dashboard.jobs import Jobs, ResultCache
 from sim.dashboard.panels import Shown
 from sim.dashboard.runner import RunSpec, open_saved, run_spec
 from sim.dashboard.view_batch import run_spec_of
-from sim.errors import ScenarioError
+from sim.errors import DashboardPathError, ScenarioError, UsageError
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def test_paths_outside_the_runs_directory_are_refused(runs: Path, tmp_path: Path
     assert root.resolve("sweep") == (runs / "sweep").resolve()
     (runs / "escape").symlink_to(tmp_path, target_is_directory=True)
     for bad in ("../", "/etc", "sweep/../..", "escape", "", None, "missing"):
-        with pytest.raises(ScenarioError):
+        with pytest.raises(DashboardPathError):
             root.resolve(bad)
     assert root.batch_dirs() == ["sweep"]
     assert root.run_dirs() == ["saved-corridor"]
@@ -49,21 +49,23 @@ def test_only_shipped_scenarios_are_opened(tmp_path: Path) -> None:
     outside = tmp_path / "x.toml"
     outside.write_text("")
     for bad in ("../../etc/passwd", str(outside), "nope"):
-        with pytest.raises(ScenarioError):
+        with pytest.raises(DashboardPathError):
             safety.shipped_scenario(bad)
-    with pytest.raises(ScenarioError):
+    with pytest.raises(DashboardPathError):
         safety.allowed_scenario_path(outside)
-    with pytest.raises(ScenarioError):
+    with pytest.raises(DashboardPathError):
         safety.allowed_scenario_path("/etc/passwd")
 
 
-@pytest.mark.parametrize(("func", "text", "match"), [
-    (fields.seed_field, "abc", "expected a whole number"), (fields.seed_field, "-1", ">= 0|between"),
-    (fields.days_field, "0", "between 1"), (fields.days_field, "1.5", "whole number"),
-    (fields.overrides_text, "combat.range_km", "key=value"), (fields.overrides_text, "units.nope.strength=1",
-                                                                "existing element")])
-def test_bad_field_values_raise_scenario_errors(func, text: str, match: str) -> None:  # noqa: ANN001
-    with pytest.raises(ScenarioError, match=match):
+@pytest.mark.parametrize(("func", "text", "error", "match"), [
+    (fields.seed_field, "abc", UsageError, "expected a whole number"),
+    (fields.seed_field, "-1", UsageError, ">= 0|between"),
+    (fields.days_field, "0", UsageError, "between 1"), (fields.days_field, "1.5", UsageError, "whole number"),
+    (fields.overrides_text, "combat.range_km", ScenarioError, "key=value"),
+    (fields.overrides_text, "units.nope.strength=1", ScenarioError, "existing element")])
+def test_bad_field_values_raise_errors_by_kind(func, text: str, error: type, match: str) -> None:  # noqa: ANN001
+    # seed and days are the form's --seed and --days (UsageError); overrides are scenario input (ScenarioError)
+    with pytest.raises(error, match=match):
         if func is fields.overrides_text:
             sim.load("corridor", func(text))
         else:
@@ -177,7 +179,7 @@ def test_batch_with_a_foreign_scenario_is_not_re_run(runs: Path, tmp_path: Path)
     manifest = json.loads((copy / "manifest.json").read_text())
     manifest["scenario"], manifest["scenario_path"] = "x", "/etc/passwd.toml"
     (copy / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(ScenarioError):
+    with pytest.raises(DashboardPathError):
         run_spec_of(batchdata.read_batch(copy), 0)
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.errors import ScenarioError
+from sim.errors import RunDirectoryError, ScenarioError
 from sim.io import rundir
 from sim.io.rundir import read_run
 
@@ -127,7 +127,7 @@ def _broken(tmp_path: Path, name: str, content: bytes | None) -> Path:
 def test_a_broken_run_directory_is_named_in_one_paragraph(tmp_path: Path, name: str, content: bytes | None,
                                                           says: str) -> None:
     d = _broken(tmp_path, name, content)
-    with pytest.raises(ScenarioError, match=says):
+    with pytest.raises(RunDirectoryError, match=says):
         read_run(d)
     proc = subprocess.run([sys.executable, "-m", "sim", "compare", str(d), "x.csv"], capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
@@ -138,7 +138,7 @@ def test_what_is_not_a_run_directory_is_refused(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("hello")
     for path, says in ((tmp_path / "missing", "It does not exist"), (tmp_path / "notes.txt", "found 'a file'"),
                        (tmp_path, "found 'notes.txt'. Missing: manifest.json")):
-        with pytest.raises(ScenarioError, match=says) as err:
+        with pytest.raises(RunDirectoryError, match=says) as err:
             read_run(path)
         assert err.value.source == str(path)
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sim.argtypes import iso_date, positive_int
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, UsageError
 from sim.extras import require
 
 
@@ -35,8 +35,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     exp = _load(args.experiment)
     if exp.calibration is not None:
-        raise ScenarioError(str(exp.path), "calibration", "an experiment with a [design] for `badia batch`",
-                            None, f"This is a calibration experiment: run `badia calibrate {args.experiment}`.")
+        raise UsageError(str(exp.path), "calibration", "an experiment with a [design] for `badia batch`",
+                         None, f"This is a calibration experiment: run `badia calibrate {args.experiment}`.")
     out = Path(args.out) if args.out else _default_out("batch", exp.name)
     specs = experiment_runs(exp)
     where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{args.workers or 'all'} local worker(s)"

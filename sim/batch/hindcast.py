@@ -28,7 +28,7 @@ from sim.batch.abc import CalibrationResult, calibrate
 from sim.batch.experiment import Experiment
 from sim.batch.runner import Evaluator
 from sim.batch.summary import capture_offsets, score_captures, score_claims
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, UsageError
 from sim.io.atomic import write_text
 from sim.io.claims import capture_claims, read_claims
 
@@ -84,22 +84,22 @@ def hindcast(exp: Experiment, out: str | Path, split: str, days: int | None = No
     try:
         cut = date.fromisoformat(split)
     except ValueError:
-        raise ScenarioError("--split", "split", "a date such as 2017-05-27", split) from None
+        raise UsageError("--split", "split", "a date such as 2017-05-27", split) from None
     fitted, held_out = split_claims(claims, cut.isoformat())
     if not len(fitted) or not len(held_out):
-        raise ScenarioError(str(source), "date", f"claims on both sides of the split {cut} (to fit and to score)",
-                            f"{len(fitted)} up to it and {len(held_out)} after it",
-                            "Choose a split date between the claims' dates.")
+        raise UsageError(str(source), "date", f"claims on both sides of the split {cut} (to fit and to score)",
+                         f"{len(fitted)} up to it and {len(held_out)} after it",
+                         "Choose a split date between the claims' dates.")
     fit_days = (cut - start).days + 1  # through the end of the split day: its captures are seen too
     if fit_days < 2:
-        raise ScenarioError("--split", "split", f"a date after the experiment's start ({start})", split)
+        raise UsageError("--split", "split", f"a date after the experiment's start ({start})", split)
     days = days or exp.days
     areas = held_out[held_out["measure"] != "captured"]
     # Area claims must lie within the forecast; a capture dated after it is still scored (censored).
     last = date.fromisoformat(str(areas["date"].max() if len(areas) else held_out["date"].min()))
     if start + timedelta(days=days) < last:
-        raise ScenarioError("--days", "days", f"enough days to reach the last held-out area claim ({last}: "
-                            f"{(last - start).days} days)", days)
+        raise UsageError("--days", "days", f"enough days to reach the last held-out area claim ({last}: "
+                         f"{(last - start).days} days)", days)
     if exp.calibration.predictive <= 0:
         raise ScenarioError(str(exp.path), "calibration.predictive", "a posterior predictive ensemble size > 0 "
                             "(the hindcast forecasts with it)", exp.calibration.predictive)

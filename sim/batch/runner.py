@@ -25,6 +25,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from sim.batch.design import RunSpec
+from sim.errors import ClusterError
 
 CURVE_COLUMNS = ["date", "day", "faction", "area_km2", "gained_km2", "locality_km2", "locality_gained_km2",
                  "front_km", "strength", "units", "places_held"]
@@ -209,14 +210,13 @@ class DaskEvaluator:
         from sim.batch.dask_worker import BatchWorkerSetup
 
         self._own = client is None
+        self.address = address
         if client is None:
             try:
                 client = Client(address, timeout=timeout)
             except (OSError, TimeoutError) as exc:
-                from sim.errors import ScenarioError
-
-                raise ScenarioError("--scheduler", "scheduler", "the address of a running Dask scheduler "
-                                    "(e.g. tcp://10.0.0.5:8786)", address, f"Could not connect: {exc}") from None
+                raise ClusterError("--scheduler", "scheduler", "the address of a running Dask scheduler "
+                                   "(e.g. tcp://10.0.0.5:8786)", address, f"Could not connect: {exc}") from None
         self.client = client
         self.workers = max(1, sum(self.client.nthreads().values()))
         self.client.register_plugin(BatchWorkerSetup())
@@ -226,16 +226,33 @@ class DaskEvaluator:
 
         it = iter(jobs)
         window = 2 * self.workers
-        first = [self.client.submit(execute, j, pure=False) for _, j in zip(range(window), it, strict=False)]
+        first = [self._submit(j) for _, j in zip(range(window), it, strict=False)]
         if not first:
             return
         ac = as_completed(first)
         for fut in ac:
-            yield fut.result()
+            try:
+                outcome = fut.result()
+            except Exception as exc:  # noqa: BLE001 - execute() never raises: this is the cluster failing
+                raise self._failed(exc) from exc
+            yield outcome
             fut.release()
             nxt = next(it, None)
             if nxt is not None:
-                ac.add(self.client.submit(execute, nxt, pure=False))
+                ac.add(self._submit(nxt))
+
+    def _submit(self, job: Job) -> Any:
+        try:
+            return self.client.submit(execute, job, pure=False)
+        except Exception as exc:  # noqa: BLE001 - the client is closed or has lost its scheduler
+            raise self._failed(exc) from exc
+
+    def _failed(self, exc: BaseException) -> ClusterError:
+        """The error for a cluster that failed during a batch: a worker killed (KilledWorker), the scheduler
+        lost (cancelled futures, closed comms). A run that fails returns an error record instead."""
+        return ClusterError("--scheduler", "scheduler", "a Dask cluster that runs the batch to its end", self.address,
+                            f"The cluster failed ({type(exc).__name__}: {exc}). The runs that finished are kept: "
+                            "rerun with the same --out to resume.")
 
     def close(self) -> None:
         if self._own:

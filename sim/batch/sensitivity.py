@@ -18,7 +18,7 @@ from sim.batch.design import problem
 from sim.batch.experiment import Parameter
 from sim.batch.store import BatchStore
 from sim.batch.summary import claim_error, outcome_values
-from sim.errors import ScenarioError
+from sim.errors import BatchError
 
 METHOD_BY_DESIGN = {"saltelli": "sobol", "morris": "morris"}
 
@@ -58,14 +58,14 @@ def analyze(root: str | Path, claims: pd.DataFrame | None = None, seed: int = 0)
     points, manifest = point_outputs(root, claims)
     params = _params(manifest)
     if not params:
-        raise ScenarioError(str(root), "parameters", "a batch whose design varies parameters", None,
-                            "An ensemble varies only the seed; use a saltelli, morris or lhs experiment.")
+        raise BatchError(str(root), "parameters", "a batch whose design varies parameters", None,
+                         "An ensemble varies only the seed; use a saltelli, morris or lhs experiment.")
     kind = manifest.get("design")
     method = METHOD_BY_DESIGN.get(kind, "rbd_fast")
     planned = manifest["runs"] // max(1, manifest.get("replicates", 1))
     if method in ("sobol", "morris") and len(points) < planned:
-        raise ScenarioError(str(root), "runs", f"every design point finished ({planned}) for {method} indices",
-                            len(points), "Resume the batch (rerun `badia batch` with the same --out) first.")
+        raise BatchError(str(root), "runs", f"every design point finished ({planned}) for {method} indices",
+                         len(points), "Resume the batch (rerun `badia batch` with the same --out) first.")
     prob = problem(params)
     x = _problem_space(params, points[[p.name for p in params]].to_numpy(float))
     rows = []

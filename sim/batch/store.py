@@ -31,7 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.errors import BadiaError, ScenarioError
+from sim.errors import BadiaError, BatchError, UsageError
 from sim.io.atomic import write_text, write_with
 
 if TYPE_CHECKING:
@@ -63,20 +63,20 @@ class BatchStore:
     def open(self, manifest: dict[str, Any]) -> None:
         """Create the directory with its manifest, or check that an existing one belongs to the same batch."""
         if self.root.exists() and not self.root.is_dir():
-            raise ScenarioError("--out", "out", "a directory path", str(self.root), "A file with that name exists.")
+            raise UsageError("--out", "out", "a directory path", str(self.root), "A file with that name exists.")
         path = self.root / "manifest.json"
         if path.is_file():
             old = self.manifest()
             diff = [k for k in IDENTITY_KEYS if old.get(k) != manifest.get(k)]
             if diff:
-                raise ScenarioError(str(self.root), diff[0], f"a batch directory of this experiment "
-                                    f"({diff[0]} = {manifest.get(diff[0])!r})", old.get(diff[0]),
-                                    "It holds another batch (or the experiment or scenario changed since); "
-                                    "choose a new --out directory.")
+                raise BatchError(str(self.root), diff[0], f"a batch directory of this experiment "
+                                 f"({diff[0]} = {manifest.get(diff[0])!r})", old.get(diff[0]),
+                                 "It holds another batch (or the experiment or scenario changed since); "
+                                 "choose a new --out directory.")
             manifest = {**manifest, "created_at": old.get("created_at", manifest.get("created_at"))}
         elif self.root.is_dir() and any(self.root.iterdir()):
-            raise ScenarioError("--out", "out", "a new or empty directory, or a batch directory to resume",
-                                str(self.root), "It holds other files; choose a new --out directory.")
+            raise UsageError("--out", "out", "a new or empty directory, or a batch directory to resume",
+                             str(self.root), "It holds other files; choose a new --out directory.")
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         self.curves_dir.mkdir(parents=True, exist_ok=True)
         for d in (self.root, self.runs_dir, self.curves_dir):  # temporaries left by a killed batch
@@ -107,15 +107,15 @@ class BatchStore:
     def manifest(self) -> dict[str, Any]:
         path = self.root / "manifest.json"
         if not path.is_file():
-            raise ScenarioError(str(self.root), "", "a batch directory with manifest.json", None,
-                                "Run `badia batch EXPERIMENT --out DIR` first.")
+            raise BatchError(str(self.root), "", "a batch directory with manifest.json", None,
+                             "Run `badia batch EXPERIMENT --out DIR` first.")
         return _read_json(path, "the batch's manifest (a JSON object)")
 
     def record(self, run_id: int) -> dict[str, Any]:
         """One finished run's record (runs/<run_id>.json)."""
         path = self.record_path(run_id)
         if not path.is_file():
-            raise ScenarioError(str(self.root), "run", "a run id of this batch", run_id)
+            raise BatchError(str(self.root), "run", "a run id of this batch", run_id)
         return _read_json(path, "a run record (a JSON object)")
 
     def done_ids(self) -> set[int]:
@@ -189,7 +189,7 @@ def _read_json(path: Path, expected: str) -> dict[str, Any]:
     try:
         value = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ScenarioError(str(path), "", expected, None, f"It could not be read ({exc}).") from None
+        raise BatchError(str(path), "", expected, None, f"It could not be read ({exc}).") from None
     if not isinstance(value, dict):
-        raise ScenarioError(str(path), "", expected, type(value).__name__)
+        raise BatchError(str(path), "", expected, type(value).__name__)
     return value

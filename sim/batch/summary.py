@@ -18,7 +18,7 @@ import pandas as pd
 
 from sim import measures
 from sim.compare import capture_offset, claim_values
-from sim.errors import ScenarioError
+from sim.errors import BatchError
 from sim.io.claims import area_claims, capture_claims
 
 BAND_QUANTILES = {"p05": 0.05, "p25": 0.25, "median": 0.5, "p75": 0.75, "p95": 0.95}
@@ -235,8 +235,8 @@ def summarize_batch(root: Any, claims_path: str | None = None) -> dict[str, Any]
     if claims is not None:
         shares = claims["measure"].map(lambda m: m in measures.AREA_MEASURES and measures.is_share(m)).any()
         if shares and sc is None:
-            raise ScenarioError(str(store.root), "scenario_path", "the batch's scenario, to turn shares of the "
-                                "region into km²", manifest.get("scenario_path"), "It could not be loaded.")
+            raise BatchError(str(store.root), "scenario_path", "the batch's scenario, to turn shares of the "
+                             "region into km²", manifest.get("scenario_path"), "It could not be loaded.")
         area = region_km2(sc) if shares else None
         scores = score_claims(curves, claims, area)
         write_text(store.root / "claims.csv", scores.to_csv(index=False, float_format="%.4f", lineterminator="\n"))

@@ -52,7 +52,7 @@ class Batch:
 
 
 def read_batch(path: Path) -> Batch:
-    """Read a batch directory; a missing or broken part is a ScenarioError naming it."""
+    """Read a batch directory; a missing or broken part is a BatchError naming it."""
     from sim.dashboard import safety
 
     store = BatchStore(path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from sim.errors import ScenarioError
+from sim.errors import UsageError
 from sim.extras import require
 
 
@@ -28,7 +28,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
     runs = Path(args.runs)
     if runs.exists() and not runs.is_dir():
-        raise ScenarioError("--runs", "runs", "a directory", str(runs), "A file with that name exists.")
+        raise UsageError("--runs", "runs", "a directory", str(runs), "A file with that name exists.")
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"warning: serving on {args.host}: anyone who can reach this address can run scenarios")
     print(f"Badia dashboard on http://{args.host}:{args.port}/ (runs directory: {runs.resolve()}); Ctrl-C stops it")

@@ -1,13 +1,14 @@
 """Form fields of the dashboard: checking what the user typed and turning it into run arguments.
 
-Every bad value becomes a ScenarioError whose message is shown on the page next to the form.
+A bad seed or days value is a UsageError (as `--seed` and `--days` are on the command line), a bad override a
+ScenarioError; either message is shown on the page next to the form.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, UsageError
 from sim.scenario import Scenario, parse_assignments
 from sim.scenario.overrides import slug
 
@@ -21,10 +22,10 @@ def whole_number(text: Any, field: str, lo: int, hi: int | None = None, default:
     try:
         value = int(str(text).strip())
     except ValueError:
-        raise ScenarioError("form", field, "a whole number", str(text)) from None
+        raise UsageError("form", field, "a whole number", str(text)) from None
     if value < lo or (hi is not None and value > hi):
         bounds = f"between {lo} and {hi}" if hi is not None else f">= {lo}"
-        raise ScenarioError("form", field, f"a whole number {bounds}", value)
+        raise UsageError("form", field, f"a whole number {bounds}", value)
     return value
 
 

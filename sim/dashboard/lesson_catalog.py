@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from sim import catalog
-from sim.errors import ScenarioError
+from sim.errors import DashboardPathError, ScenarioError
 
 HEADINGS = ("What it shows", "How it works", "Things to notice", "Things to try", "Questions for students")
 
@@ -100,5 +100,5 @@ def lessons() -> list[Lesson]:
 def lesson(slug: str | None) -> Lesson:
     table = {d.name: d for d in lesson_dirs()}
     if not slug or slug not in table:
-        raise ScenarioError("dashboard", "lesson", "a lesson name", slug, f"Lessons: {', '.join(table)}.")
+        raise DashboardPathError("dashboard", "lesson", "a lesson name", slug, f"Lessons: {', '.join(table)}.")
     return read_lesson(table[slug])

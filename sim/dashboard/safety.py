@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim import catalog
-from sim.errors import ScenarioError
+from sim.errors import DashboardPathError
 
 
 def inside(root: Path, candidate: Path) -> bool:
@@ -29,20 +29,20 @@ def scenario_roots() -> list[Path]:
 
 
 def allowed_scenario_path(path: str | Path) -> Path:
-    """A scenario (or lesson, claims, data) file under a shipped scenario directory, or a ScenarioError."""
+    """A scenario (or lesson, claims, data) file under a shipped scenario directory, or a DashboardPathError."""
     p = Path(path)
     if p.is_file() and any(inside(root, p) for root in scenario_roots()):
         return p.resolve()
-    raise ScenarioError("dashboard", "scenario", "a file under the shipped scenario directories", str(path),
-                        "The dashboard only opens shipped scenarios and lessons.")
+    raise DashboardPathError("dashboard", "scenario", "a file under the shipped scenario directories", str(path),
+                             "The dashboard only opens shipped scenarios and lessons.")
 
 
 def shipped_scenario(name: str | None) -> Path:
     """The file of a shipped scenario, by name (never a path from the browser)."""
     table = catalog.shipped()
     if not name or name not in table:
-        raise ScenarioError("dashboard", "scenario", "a shipped scenario name", name,
-                            f"Shipped scenarios: {', '.join(table)}.")
+        raise DashboardPathError("dashboard", "scenario", "a shipped scenario name", name,
+                                 f"Shipped scenarios: {', '.join(table)}.")
     return table[name].resolve()
 
 
@@ -55,15 +55,15 @@ class RunsRoot:
     def resolve(self, relative: str | None, what: str = "a directory") -> Path:
         """`relative` resolved under the root; refused if empty, absolute or pointing outside."""
         if not relative or not isinstance(relative, str):
-            raise ScenarioError("dashboard", "path", f"{what} under the runs directory", relative)
+            raise DashboardPathError("dashboard", "path", f"{what} under the runs directory", relative)
         rel = Path(relative)
         target = (self.root / rel)
         if rel.is_absolute() or ".." in rel.parts or not inside(self.root, target):
-            raise ScenarioError("dashboard", "path", f"{what} under the runs directory", relative,
-                                "Paths outside the runs directory are not served.")
+            raise DashboardPathError("dashboard", "path", f"{what} under the runs directory", relative,
+                                     "Paths outside the runs directory are not served.")
         if not target.is_dir():
-            raise ScenarioError("dashboard", "path", f"{what} under the runs directory", relative,
-                                "It does not exist.")
+            raise DashboardPathError("dashboard", "path", f"{what} under the runs directory", relative,
+                                     "It does not exist.")
         return target.resolve()
 
     def _dirs(self, marker: tuple[str, ...], depth: int = 3) -> list[str]:

@@ -12,7 +12,7 @@ from sim.dashboard.jobs import Jobs
 from sim.dashboard.panels import register_run_panel, run_panel
 from sim.dashboard.runner import RunSpec, single
 from sim.dashboard.view_run import progress_block, register_poll
-from sim.errors import BadiaError, ScenarioError
+from sim.errors import BadiaError, DashboardPathError, UsageError
 
 P = "batch"
 
@@ -48,8 +48,8 @@ def run_spec_of(batch: batchdata.Batch, run_id: int) -> RunSpec:
     """How to re-run one run of a batch: its scenario (shipped only), params, seed and the batch's days."""
     record = batch.run_record(run_id)
     if not batch.scenario_path or Path(batch.scenario_path).suffix != ".toml":
-        raise ScenarioError(batch.path.name, "scenario", "a shipped scenario to re-run the batch's runs from",
-                            batch.scenario_path)
+        raise DashboardPathError(batch.path.name, "scenario", "a shipped scenario to re-run the batch's runs from",
+                                 batch.scenario_path)
     path = safety.allowed_scenario_path(batch.scenario_path)
     return RunSpec(path, dict(record.get("params") or {}), int(record["seed"]), batch.days,
                    label=f"run {run_id} of {batch.path.name} (seed {record['seed']})")
@@ -96,7 +96,7 @@ def register(app: Dash, runs: safety.RunsRoot, jobs: Jobs) -> None:
     def _show(_n: int, rel: str | None, run_id: int | None) -> tuple:
         try:
             if run_id is None:
-                raise ScenarioError("form", "run", "a run of the batch (pick one)")
+                raise UsageError("form", "run", "a run of the batch (pick one)")
             spec = run_spec_of(_open(runs, rel), int(run_id))
             work = single(spec)
         except BadiaError as exc:

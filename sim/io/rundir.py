@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 import sim
-from sim.errors import BadiaError, ScenarioError
+from sim.errors import BadiaError, RunDirectoryError
 from sim.io.atomic import write_text, write_with
 from sim.rundata import CURVE_KEYS, Run, RunMeta, place_table
 from sim.scenario.schema import RESOURCE_KINDS
@@ -37,7 +37,8 @@ FILES = ("curves.csv", "control.npz", "events.csv", "manifest.json", "report.htm
 NEEDED = ("manifest.json", "curves.csv", "events.csv", "control.npz")  # what a directory must hold to be read
 CONTROL_KEYS = ("owner", "dates", "faction_ids", "faction_colours", "bbox", "cell_km", "origin_xy_km",
                 "projection_lon0_lat0", "region", "terrain", "road", "place_names", "place_lonlat", "place_kinds")
-# (scenario reference, overrides) -> the scenario, or a ScenarioError when it may or can not be loaded
+# (scenario reference, overrides) -> the scenario, or a BadiaError when it may not (DashboardPathError) or can
+# not (ScenarioError) be loaded
 ScenarioLoader = Callable[[str, Mapping[str, Any]], Any]
 
 
@@ -153,8 +154,8 @@ def _savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
 # --- reading ----------------------------------------------------------------------------------------------
 
 
-def _bad(path: Path, expected: str, found: object = None, hint: str = "") -> ScenarioError:
-    return ScenarioError(str(path), "", expected, found, hint)
+def _bad(path: Path, expected: str, found: object = None, hint: str = "") -> RunDirectoryError:
+    return RunDirectoryError(str(path), "", expected, found, hint)
 
 
 def read_run(path: Path, scenario: ScenarioLoader | None = None) -> Run:
@@ -163,7 +164,7 @@ def read_run(path: Path, scenario: ScenarioLoader | None = None) -> Run:
     `scenario`, if given, is called with the scenario the manifest names (its path, or its name) and the
     run's overrides; the scenario it returns gives the run its outlines, roads, zones, faction names and title.
     When it raises a BadiaError (the file is gone, changed or not allowed) the run is read without it: the map
-    then shows what control.npz holds. Anything missing or unreadable in the directory is a ScenarioError
+    then shows what control.npz holds. Anything missing or unreadable in the directory is a RunDirectoryError
     naming the file, what was expected and what was found.
     """
     path = Path(path)
