@@ -120,3 +120,19 @@ def test_a_lesson_needs_exactly_one_what_if(tmp_path) -> None:  # noqa: ANN001
     (d / "lesson.toml").write_text('[lesson]\ntitle = "x"\nbaseline = "baseline.toml"\n')
     with pytest.raises(lesson_catalog.ScenarioError, match="exactly one of"):
         lesson_catalog.read_lesson(d)
+
+
+@pytest.mark.parametrize(("toml", "says"), [
+    ('[lesson]\ntitle = "x"\nbaseline = "baseline.toml"\nwhatiff = "b.toml"\n', "lesson.whatiff.*Did you mean 'whatif'"),
+    ('[lesson]\ntitle = "x"\nbaseline = "baseline.toml"\ndays = 0\n[whatif_overrides]\n"a.b" = 1\n', "lesson.days"),
+    ('[lesson]\nbaseline = "baseline.toml"\n[whatif_overrides]\n"a.b" = 1\n', "lesson.title"),
+])
+def test_lesson_files_are_checked_against_the_lesson_format(tmp_path, toml: str, says: str) -> None:  # noqa: ANN001
+    # the same model (sim.formats.lesson) that the JSON Schema and the docs come from
+    d = tmp_path / "broken"
+    d.mkdir()
+    (d / "lesson.md").write_text("# x\n")
+    (d / "baseline.toml").write_text("")
+    (d / "lesson.toml").write_text(toml)
+    with pytest.raises(lesson_catalog.ScenarioError, match=says):
+        lesson_catalog.read_lesson(d)

@@ -26,6 +26,8 @@ from typing import Any
 
 from sim import catalog
 from sim.errors import DashboardPathError, ScenarioError
+from sim.formats.errors import validate
+from sim.formats.lesson import LessonFile
 
 HEADINGS = ("What it shows", "How it works", "Things to notice", "Things to try", "Questions for students")
 
@@ -66,31 +68,26 @@ def lesson_dirs() -> list[Path]:
 
 
 def read_lesson(directory: Path) -> Lesson:
-    """Read and check one lesson directory."""
+    """Read and check one lesson directory against the lesson format (`sim.formats.lesson`)."""
     src = str(directory / "lesson.toml")
     try:
         raw = tomllib.loads((directory / "lesson.toml").read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ScenarioError(src, "", "a readable lesson.toml", None, str(exc)) from None
-    meta = raw.get("lesson", {})
-    for key in ("title", "baseline"):
-        if key not in meta:
-            raise ScenarioError(src, f"lesson.{key}", "a value (the key is required)")
-    overrides = dict(raw.get("whatif_overrides", {}))
-    if ("whatif" in meta) == bool(overrides):
+    spec: LessonFile = validate(LessonFile, raw, src)
+    meta, overrides = spec.lesson, dict(spec.whatif_overrides)
+    if (meta.whatif is not None) == bool(overrides):
         raise ScenarioError(src, "lesson.whatif", "exactly one of 'whatif' (a file) or a [whatif_overrides] table")
-    baseline = (directory / meta["baseline"]).resolve()
-    whatif = (directory / meta.get("whatif", meta["baseline"])).resolve()
+    baseline = (directory / meta.baseline).resolve()
+    whatif = (directory / (meta.whatif or meta.baseline)).resolve()
     for key, p in (("baseline", baseline), ("whatif", whatif)):
         if not p.is_file():
             raise ScenarioError(src, f"lesson.{key}", "an existing scenario file", str(p))
     if not (directory / "lesson.md").is_file():
         raise ScenarioError(str(directory), "lesson.md", "the lesson text", None, "The file does not exist.")
-    return Lesson(slug=directory.name, directory=directory, title=meta["title"], baseline=baseline,
-                  whatif=whatif, whatif_overrides=overrides,
-                  baseline_label=meta.get("baseline_label", "baseline"),
-                  whatif_label=meta.get("whatif_label", "what-if"), days=meta.get("days"), seed=meta.get("seed"),
-                  order=int(meta.get("order", 1000)))
+    return Lesson(slug=directory.name, directory=directory, title=meta.title, baseline=baseline, whatif=whatif,
+                  whatif_overrides=overrides, baseline_label=meta.baseline_label, whatif_label=meta.whatif_label,
+                  days=meta.days, seed=meta.seed, order=meta.order)
 
 
 def lessons() -> list[Lesson]:
