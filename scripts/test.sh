@@ -6,6 +6,8 @@
 # here), so chromium is installed from Debian's packages when it is missing. Solara's page files come from a
 # CDN this machine cannot reach; scripts/solara_assets.py puts them in Solara's cache from the npm registry.
 # Arguments are passed to pytest, e.g. `bash scripts/test.sh -m "not slow and not browser"` (the quick loop).
+# Each leg runs on 2 pytest-xdist workers (BADIA_TEST_WORKERS; `-n 0` in the arguments runs serially).
+WORKERS="${BADIA_TEST_WORKERS:-2}"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v chromium >/dev/null 2>&1; then
@@ -16,7 +18,7 @@ python -m pip install -q -e ".[dev]"
 python scripts/solara_assets.py >/dev/null
 ruff check sim tests experiments scripts
 echo "== $(python -c 'import sys, mesa; print(f"Python {sys.version.split()[0]}, mesa {mesa.__version__}")')"
-python -m pytest "$@"
+python -m pytest -n "$WORKERS" "$@"
 
 # Second leg: mesa 3.5 needs Python >= 3.12. Its virtual environment is kept between runs (BADIA_VENV312).
 PY312=""
@@ -37,4 +39,4 @@ VENV="${BADIA_VENV312:-${XDG_CACHE_HOME:-$HOME/.cache}/badia/venv-py312}"
 "$VENV/bin/python" -m pip install -q -e ".[dev]"
 "$VENV/bin/python" scripts/solara_assets.py >/dev/null
 echo "== $("$VENV/bin/python" -c 'import sys, mesa; print(f"Python {sys.version.split()[0]}, mesa {mesa.__version__}")')"
-"$VENV/bin/python" -m pytest "$@"
+"$VENV/bin/python" -m pytest -n "$WORKERS" "$@"
