@@ -12,6 +12,7 @@ import pytest
 from test_dashboard_fixtures import BATCH_DAYS, BATCH_PARAM, BATCH_VALUES, make_batch, make_saved_run
 
 import sim
+from sim.batch import plots, summary
 from sim.dashboard import batchdata, commands, exports, fields, figures, safety
 from sim.dashboard.jobs import Jobs, ResultCache
 from sim.dashboard.panels import Shown
@@ -156,8 +157,8 @@ def test_batch_reading_bands_and_outcomes(runs: Path) -> None:
     assert sorted(b.curves["run_id"].unique()) == list(range(6))
     out = b.outcomes("gained_km2")
     assert len(out) == 12 and set(out[BATCH_PARAM]) == set(BATCH_VALUES)
-    bands = figures.ensemble_figure(b.curves, b.colours, b.names, "gained_km2", b.claims)
-    medians = [t for t in bands.data if t.name == "Westland median"]
+    bands = plots.bands_figure(summary.bands(b.curves, ("gained_km2",)), "gained_km2", b.claims, b.colours, b.names)
+    medians = [t for t in bands.data if t.name == "Westland (median, 50% and 90% bands)"]
     assert len(medians) == 1 and len(medians[0].x) == BATCH_DAYS + 1
 
 

@@ -44,10 +44,15 @@ def colour_map(factions: Sequence[str], known: dict[str, str] | None = None) -> 
 def bands_figure(band_table: pd.DataFrame, measure: str, claims: pd.DataFrame | None = None,
                  colours: dict[str, str] | None = None, names: dict[str, str] | None = None,
                  title: str = "") -> go.Figure:
-    """Median line with 50% and 90% bands per faction; claims of this measure as markers with ranges."""
+    """Median line with 50% and 90% bands per faction; claims of this measure as markers with ranges.
+
+    The one ensemble figure: batch summaries, ABC reports and the dashboard's Batch view draw it. A faction
+    whose band is zero throughout (one that neither gains nor loses, for a gain measure) is left out.
+    """
     fig = go.Figure()
     sub = band_table[band_table["measure"] == measure]
-    factions = list(dict.fromkeys(sub["faction"]))
+    factions = [f for f in dict.fromkeys(sub["faction"])
+                if float(sub.loc[sub["faction"] == f, ["p05", "p95"]].abs().to_numpy().max(initial=0)) > 0]
     cmap = colour_map(factions, colours)
     names = names or {}
     for f in factions:

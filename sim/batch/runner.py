@@ -26,9 +26,7 @@ import pandas as pd
 
 from sim.batch.design import RunSpec
 from sim.errors import ClusterError
-
-CURVE_COLUMNS = ["date", "day", "faction", "area_km2", "gained_km2", "locality_km2", "locality_gained_km2",
-                 "front_km", "strength", "units", "places_held"]
+from sim.model import CURVE_COLUMNS
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ import plotly.graph_objects as go
 from dash import Patch
 from plotly.subplots import make_subplots
 
-from sim import measures
 from sim.rundata import Run
 from sim.viz import mapfig
 from sim.viz.report import curves_figure
@@ -91,38 +90,6 @@ def pair_curves_figure(a: Run, b: Run, labels: tuple[str, str]) -> go.Figure:
     fig.update_layout(height=380, paper_bgcolor="white", plot_bgcolor="white", title={"text": "Territory held (km²)", "font":
                       {"size": 14}}, xaxis={"title": "day"}, margin={"t": 40, "l": 60, "r": 10},
                       legend={"font": {"size": 10}})
-    return fig
-
-
-def ensemble_figure(curves: pd.DataFrame, colours: dict[str, str], names: dict[str, str], measure: str,
-                    claims: pd.DataFrame | None = None, region_km2: float | None = None) -> go.Figure:
-    """Median and 5-95 % band of `measure` per faction and date across a batch's runs, with claims."""
-    fig = go.Figure()
-    for fid, df in curves.groupby("faction", sort=False):
-        q = df.groupby("date")[measure].quantile([0.05, 0.5, 0.95]).unstack().sort_index()
-        if float(q.abs().to_numpy().max()) == 0:
-            continue
-        colour = colours.get(fid, "#888")
-        name = names.get(fid, fid)
-        fig.add_trace(go.Scatter(x=list(q.index) + list(q.index[::-1]),
-                                 y=list(q[0.95]) + list(q[0.05][::-1]), fill="toself", fillcolor=colour,
-                                 opacity=0.25, line={"width": 0}, name=f"{name} 5-95 %", hoverinfo="skip",
-                                 legendgroup=fid))
-        fig.add_trace(go.Scatter(x=list(q.index), y=list(q[0.5]), mode="lines", name=f"{name} median",
-                                 line={"color": colour, "width": 2.5}, legendgroup=fid))
-    if claims is not None and len(claims):
-        for _, c in measures.claims_on(claims, measure).iterrows():
-            fig.add_trace(go.Scatter(
-                x=[c["date"]], y=[c["value"]], mode="markers", showlegend=False,
-                marker={"symbol": "diamond", "size": 11, "color": colours.get(c["faction"], "#000"),
-                        "line": {"color": "black", "width": 1}},
-                error_y={"type": "data", "symmetric": False, "array": [c["high"] - c["value"]],
-                         "arrayminus": [c["value"] - c["low"]]},
-                hovertemplate=f"<b>{c['source']}</b><br>{c['value']:,.0f} ({c['low']:,.0f}–{c['high']:,.0f})"
-                              "<extra></extra>", name=str(c["source"])))
-    label = {"gained_km2": "Gained since start (km²)", "area_km2": "Territory held (km²)"}[measure]
-    fig.update_layout(height=440, paper_bgcolor="white", plot_bgcolor="white", title={"text": f"{label}: median and 5-95 % of "
-                      "runs", "font": {"size": 14}}, margin={"t": 40, "l": 60, "r": 10})
     return fig
 
 

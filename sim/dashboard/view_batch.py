@@ -7,6 +7,8 @@ from pathlib import Path
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
+from sim.batch import plots
+from sim.batch.summary import bands as band_table
 from sim.dashboard import batchdata, figures, safety
 from sim.dashboard.jobs import Jobs
 from sim.dashboard.panels import register_run_panel, run_panel
@@ -76,7 +78,7 @@ def register(app: Dash, runs: safety.RunsRoot, jobs: Jobs) -> None:
         summary = (f"{m.get('experiment', b.path.name)}: scenario {Path(str(b.scenario_path)).stem}, "
                    f"{len(b.runs)} of {m.get('runs', '?')} runs recorded ({ok} ok), {b.days} days, "
                    f"parameters: {', '.join(b.params) or 'none'}.")
-        bands = figures.ensemble_figure(b.curves, b.colours, b.names, measure, b.claims)
+        bands = plots.bands_figure(band_table(b.curves, (measure,)), measure, b.claims, b.colours, b.names)
         shown = {"display": "block"}
         if b.params:
             outcome, ostyle = figures.outcome_figure(b.outcomes(measure), b.params, b.colours, b.names, measure), shown
