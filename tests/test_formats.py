@@ -22,6 +22,7 @@ from sim.errors import ScenarioError
 from sim.formats import docgen
 from sim.formats.jsonschema import FORMATS, json_schema
 from sim.scenario import parse_scenario
+from tests.test_scenario_errors import FACTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = {
@@ -120,20 +121,7 @@ def test_doc_tables_show_the_declared_defaults_and_bounds() -> None:
     assert "| `contest_ratio` | number | × | `2.0` | ≥ 1 |" in table
 
 
-BASE = """
-[[places]]
-name = "Town"
-lon = 36.5
-lat = 33.2
-kind = "town"
-
-[[factions]]
-id = "blue"
-holds = ["Town"]
-
-[[factions]]
-id = "red"
-"""
+BASE = FACTIONS  # two factions and a town (tests/test_scenario_errors.py)
 
 
 @pytest.mark.parametrize("body, key, fragment", [
