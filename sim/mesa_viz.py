@@ -30,16 +30,14 @@ from sim.model import ConflictModel
 from sim.viz.live import live_map_figure
 
 
-def _control_map(model: ConflictModel) -> Any:
+@solara.component  # decorated, not wrapped: Solara's hook check reads the source and needs the decorator line
+def ControlMap(model: ConflictModel) -> None:  # noqa: N802 - a component's name, as Solara writes them
     """Solara component: the control map of the model's current day, redrawn after every step."""
     update_counter.get()  # re-render when Mesa's controller steps the model
     fig = live_map_figure(model, height=600)
     # a Mesa panel is narrow: the legend goes under the map, where it does not cover the title
     fig.update_layout(legend={"orientation": "h", "y": -0.12, "yanchor": "top"}, margin={"t": 50, "b": 110})
     solara.FigurePlotly(fig)
-
-
-ControlMap = solara.component(_control_map)
 
 
 def _label_curves(ax: Any) -> None:

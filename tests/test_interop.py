@@ -164,3 +164,29 @@ def test_solaraviz_page_draws_the_map_and_curves_and_steps(solara_page: str, tmp
         page.screenshot(path=str(tmp_path / "solaraviz.png"), full_page=True)
         browser.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.mark.slow  # starting a kernel and the page takes ~12 s
+def test_solaraviz_page_displays_in_a_jupyter_kernel() -> None:
+    """In Jupyter, `make_page(...)` as a cell's last line displays as a widget (what JupyterLab renders)."""
+    from jupyter_client.manager import start_new_kernel
+
+    km, kc = start_new_kernel(kernel_name="python3")
+    try:
+        msg_id = kc.execute("import sim.mesa_viz\nsim.mesa_viz.make_page('corridor', seed=3)")
+        shown, errors = [], []
+        while True:
+            msg = kc.get_iopub_msg(timeout=120)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] in ("display_data", "execute_result"):
+                shown.append(msg["content"]["data"])
+            elif msg["msg_type"] == "error":
+                errors.append(msg["content"]["evalue"])
+            elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                break
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    assert errors == []
+    assert any("application/vnd.jupyter.widget-view+json" in data for data in shown)
