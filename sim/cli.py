@@ -13,8 +13,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.argtypes import positive_int, seed_int
-from sim.errors import BadiaError, UsageError
+from sim.argtypes import host_name, seed_int, whole_number
+from sim.errors import BadiaError, ScenarioError, UsageError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from sim.rundata import Run
 
 EXIT_BAD_INPUT = 2
+MAX_DAYS = 3650  # the longest run `--days` accepts: ten years of simulated time
+day_count = whole_number(1, MAX_DAYS)  # the argparse type of every --days flag
 
 
 def format_table(rows: Sequence[Sequence[object]], headers: Sequence[str]) -> str:
@@ -57,6 +59,7 @@ def _progress(day: int, days: int) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sim import api, catalog
+    from sim.io.atomic import check_output_dir
     from sim.io.rundir import FILES
     from sim.scenario import parse_assignments
 
@@ -65,9 +68,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     sc = api.load(path, overrides)
     days = args.days or sc.meta.days
     claims = _claims_for(sc.meta.claims, [p.name for p in sc.places])
-    out = Path(args.out) if args.out else Path("runs") / f"{sc.meta.name}-{datetime.now():%Y%m%d-%H%M%S}"
-    if out.exists() and not out.is_dir():
-        raise UsageError("--out", "out", "a directory path", str(out), "A file with that name exists.")
+    out = Path(args.out) if args.out is not None else Path("runs") / f"{sc.meta.name}-{datetime.now():%Y%m%d-%H%M%S}"
+    check_output_dir(args.out if args.out is not None else out, "--out", force=args.force)  # before the run
     print(f"Running {sc.meta.name} ({sc.meta.title}), seed {args.seed if args.seed is not None else sc.meta.seed}, "
           f"{days} days from {sc.meta.start:%Y-%m-%d}", file=sys.stderr)
     run = api.run(sc, seed=args.seed, days=days, progress=None if args.quiet else _progress, overrides=overrides)
@@ -194,6 +196,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from sim.compare import check_claims_fit_run
     from sim.io.rundir import read_run
 
     run_dir = Path(args.run_dir)
@@ -202,8 +205,62 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if not claims_path:
         raise UsageError(str(run_dir), "claims", "a claims CSV (the scenario names none)", None,
                          "Give one: badia compare RUN_DIR CLAIMS.csv")
-    print(comparison_text(run, _claims_for(claims_path)))
+    check_text_file(claims_path, "a claims CSV file")
+    claims = _claims_for(claims_path)
+    check_claims_fit_run(run, claims, str(claims_path), str(run_dir))
+    print(comparison_text(run, claims))
     return 0
+
+
+def check_text_file(path: str | Path, expected: str) -> None:
+    """Refuse, before reading it, a path that is not a text file: missing, a directory, a device or a binary file
+    (the message names the path and what it is, never the file's contents)."""
+    p = Path(path)
+    found = None
+    if not p.exists():
+        found = "nothing (it does not exist)"
+    elif p.is_dir():
+        found = "a directory"
+    elif not p.is_file():
+        found = "a special file (a device, pipe or socket)"
+    else:
+        try:
+            with open(p, "rb") as fh:
+                head = fh.read(4096)
+        except OSError as exc:
+            raise ScenarioError(str(p), "", expected, None, f"It cannot be read: {exc.strerror or exc}.") from None
+        if b"\0" in head:
+            found = "a binary file"
+    if found is not None:
+        raise ScenarioError(str(p), "", expected, found)
+
+
+def check_serve_address(host: str, port: int) -> None:
+    """Check that a server can listen on `host`:`port` (--host, --port) before it starts: a UsageError naming the
+    flag when the host is malformed or does not resolve, or the port is taken or not allowed."""
+    import socket
+
+    try:
+        host_name(host)
+    except argparse.ArgumentTypeError:
+        raise UsageError("--host", "", "a host name or IP address such as 127.0.0.1, localhost or 0.0.0.0",
+                         shorten(host)) from None
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise UsageError("--host", "", "a host name or IP address of this machine", host,
+                         f"It does not resolve: {getattr(exc, 'strerror', None) or exc}.") from None
+    family, kind, proto, _, address = infos[0]
+    try:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds
+            probe.bind(address)
+    except OSError as exc:
+        import errno
+
+        flag, what = (("--port", port) if exc.errno in (errno.EADDRINUSE, errno.EACCES) else ("--host", host))
+        raise UsageError(flag, "", f"an address this machine can serve on ({host}:{port})", what,
+                         f"It cannot be used: {exc.strerror or exc}.") from None
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -229,8 +286,10 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a scenario and write its run directory")
     run.add_argument("scenario", nargs="?", help="shipped scenario name or path to a .toml file (default: badia_2017)")
     run.add_argument("--seed", type=seed_int, help="random seed (default: the scenario's)")
-    run.add_argument("--days", type=positive_int, help="days to run (default: the scenario's window)")
-    run.add_argument("--out", help="output directory (default: runs/<scenario>-<timestamp>)")
+    run.add_argument("--days", type=day_count, help=f"days to run, 1 to {MAX_DAYS} (default: the scenario's window)")
+    run.add_argument("--out", help="output directory, new or empty (default: runs/<scenario>-<timestamp>)")
+    run.add_argument("--force", action="store_true",
+                     help="write into an --out directory that holds files (the run's files in it are replaced)")
     run.add_argument("--set", action="append", metavar="KEY=VALUE",
                      help="override a scenario key, e.g. --set combat.aimed_rate=0.04 (repeatable)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -275,9 +334,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `badia` command; returns the exit code."""
     args = build_parser().parse_args(argv)
     try:
+        if getattr(args, "host", None) is not None and getattr(args, "port", None) is not None:  # a server's flags
+            check_serve_address(args.host, args.port)
         return args.func(args)
     except BadiaError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:  # a filesystem or network error at the edges no check above caught: still one paragraph
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -101,6 +101,40 @@ def compare_captures(captured: dict[tuple[str, str], str], claims: pd.DataFrame,
     return pd.DataFrame(rows, columns=CAPTURE_COLUMNS)
 
 
+def check_claims_fit_run(run: Run, claims: pd.DataFrame, source: str, run_dir: str = "the run") -> None:
+    """Refuse claims that cannot be set against this run (a UsageError naming them): claims about factions the run
+    does not have (claims of another scenario), capture claims of places it does not have (a ScenarioError naming
+    the line), claims dated before the run's first day, or claims that are all dated after its last day. Some
+    claims dated after the last day are fine: the comparison counts them."""
+    from sim.errors import UsageError
+    from sim.io.claims import check_places
+
+    start, end = run.dates[0], run.dates[-1]
+    foreign = sorted(set(claims["faction"]) - set(run.factions))
+    if foreign:
+        raise UsageError(source, "faction", f"the factions of {run_dir} ({', '.join(run.factions)})", foreign,
+                         f"{len(claims[claims['faction'].isin(foreign)])} of its {len(claims)} claims are about "
+                         "factions this run does not have: these claims are about another scenario. Compare the "
+                         "run with its own scenario's claims: badia compare RUN_DIR")
+    check_places(claims, list(run.places["name"]), source)
+    caps = claims["measure"] == measures.CAPTURED
+    latest = claims["date"].where(~caps, claims["date_high"])  # a capture counts if its latest date is in the run
+    earliest = claims["date"].where(~caps, claims["date_low"])
+    before = sorted(set(claims.loc[latest < start, "date"]))
+    if before:
+        raise UsageError(source, "date", f"claims dated within the run of {run_dir} ({start} to {end})",
+                         _dates(before), "The run cannot be set against claims dated before its first day.")
+    if len(claims) and bool((earliest > end).all()):
+        raise UsageError(source, "date", f"claims dated within the run of {run_dir} ({start} to {end})",
+                         _dates(sorted(set(claims["date"]))),
+                         "Every claim is dated after the run's last day: run longer (badia run --days) to set the "
+                         "run against them.")
+
+
+def _dates(dates: list[str], most: int = 5) -> str:
+    return ", ".join(dates[:most]) + (f" and {len(dates) - most} more" if len(dates) > most else "")
+
+
 def unknown_places(claims: pd.DataFrame, places: list[str]) -> list[str]:
     """Places named by capture claims that the scenario does not declare."""
     return sorted(set(capture_claims(claims)["place"]) - set(places))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -178,3 +179,83 @@ def test_resume_after_sigkill(tmp_path: Path, serial_dir: Path) -> None:
     pd.testing.assert_frame_equal(curves, BatchStore(fresh).curves())
     table = pd.read_parquet(out / "runs.parquet")
     assert sorted(table["run_id"]) == list(range(total))
+
+
+# --- directories that are not batches, and --out checked before any run --------------------------------------
+
+RUN_DIR = Path(__file__).parent / "fixtures" / "run-written-before-the-run-dataset"
+
+
+def _main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    from sim.cli import main
+
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _listing(d: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(d)): p.read_bytes() for p in sorted(d.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("command", ["summarize", "sensitivity"])
+def test_a_run_directory_is_not_taken_for_a_batch(command: str, tmp_path: Path, capsys) -> None:
+    import shutil
+
+    run_dir = tmp_path / "r1"
+    shutil.copytree(RUN_DIR, run_dir)
+    before = _listing(run_dir)
+    code, out, err = _main(capsys, command, str(run_dir))
+    assert code == 2 and out == "" and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert err.startswith(f"error: {run_dir}: expected a batch directory")
+    assert "found 'a run directory (manifest.json of a run)'" in err
+    assert _listing(run_dir) == before  # nothing written into it
+
+
+def test_require_batch_names_what_a_directory_is(serial_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from sim.errors import BatchError
+
+    assert BatchStore(serial_dir).require_batch()["design"] == "factorial"
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "cal").mkdir()
+    shutil.copytree(serial_dir, tmp_path / "cal" / "gen-0")
+    (tmp_path / "many").mkdir()
+    shutil.copytree(serial_dir, tmp_path / "many" / "b1")
+    shutil.copytree(RUN_DIR, tmp_path / "many" / "r1")
+    for name, says in (("missing", "It does not exist"), ("file", "found 'a file'"),
+                       ("empty", "found 'an empty directory'"), ("cal", "found \"a calibration's directory"),
+                       ("many", "found 'a directory holding 1 batch(es) and 1 other entries'")):
+        with pytest.raises(BatchError, match=re.escape(says)):
+            BatchStore(tmp_path / name).require_batch()
+
+
+@pytest.mark.parametrize("out", ["/proc/badia-x", "", "RUN", "NONEMPTY"])
+def test_batch_out_is_checked_before_any_run(out: str, experiment: Path, tmp_path: Path, capsys,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    import sim.batch.execute
+
+    if out.startswith("/proc") and not Path("/proc").is_dir():
+        pytest.skip("no /proc here")
+
+    def ran(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the batch started before its --out was checked")
+
+    monkeypatch.setattr(sim.batch.execute, "run_batch", ran)
+    shutil.copytree(RUN_DIR, tmp_path / "RUN")
+    (tmp_path / "NONEMPTY").mkdir()
+    (tmp_path / "NONEMPTY" / "notes.txt").write_text("keep me")
+    out = str(tmp_path / out) if out.isupper() else out
+    code, _, err = _main(capsys, "batch", str(experiment), "--out", out, "--quiet")
+    assert code == 2 and "Traceback" not in err and err.startswith("error: --out: ") and "--force" not in err, err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_batch_out_of_the_same_batch_is_resumed(serial_dir: Path, experiment: Path, capsys) -> None:
+    code, out, err = _main(capsys, "batch", str(experiment), "--out", str(serial_dir), "--workers", "1", "--quiet")
+    assert code == 0, err
+    assert "8 ok, 0 failed of 8 runs, 8 already done" in out

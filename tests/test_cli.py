@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -91,3 +92,161 @@ def test_python_api_mirrors_cli():
     result = sim.run(sc, seed=1, days=3)
     assert isinstance(result.curves, pd.DataFrame) and len(result.curves) == 8
     assert result.control.shape[0] == 4
+
+
+# --- bad input at the edges: checked before any work, answered in one paragraph with exit code 2 ----------------
+
+BEFORE = Path(__file__).parent / "fixtures" / "run-written-before-the-run-dataset"  # corridor, 2020-01-01 to -15
+CLAIMS_HEADER = "date,faction,measure,value,low,high,place,source,quote\n"
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run `badia ARGS` in-process: (exit code, stdout, stderr)."""
+    from sim.cli import main
+
+    try:
+        code = main(list(args))
+    except SystemExit as exc:  # argparse's own flag errors
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_paragraph(err: str) -> bool:
+    return "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.fixture
+def no_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail the test if a run starts: these checks must come before it."""
+    import sim.api
+
+    def ran(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the run started before its --out was checked")
+
+    monkeypatch.setattr(sim.api, "run", ran)
+
+
+@pytest.mark.parametrize(("out", "says"), [
+    ("/proc/badia-x", "expected a writable directory"),
+    ("/sys/badia-x", "expected a writable directory"),
+    ("", "expected a directory path, found ''"),
+    ("NONEMPTY", "expected a new or empty directory"),
+    ("FILE", "A file with that name exists"),
+])
+def test_run_out_is_checked_before_the_run(out: str, says: str, tmp_path: Path, capsys, no_run) -> None:
+    if out.startswith(("/proc", "/sys")) and not Path(out).parent.is_dir():
+        pytest.skip("no /proc or /sys here")
+    (tmp_path / "NONEMPTY").mkdir()
+    (tmp_path / "NONEMPTY" / "notes.txt").write_text("keep me")
+    (tmp_path / "FILE").write_text("keep me")
+    out = str(tmp_path / out) if out.isupper() else out
+    code, _, err = cli(capsys, "run", "corridor", "--days", "3650", "--quiet", "--out", out)
+    assert code == 2 and one_paragraph(err) and err.startswith("error: --out: ") and says in err, err
+    if out.endswith("NONEMPTY"):
+        assert "--force" in err and (tmp_path / "NONEMPTY" / "notes.txt").read_text() == "keep me"
+
+
+def test_run_force_writes_into_a_directory_that_holds_files(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    code, _, err = cli(capsys, "run", "corridor", "--days", "1", "--quiet", "--out", str(out), "--force")
+    assert code == 0, err
+    assert (out / "curves.csv").is_file() and (out / "notes.txt").read_text() == "keep me"
+    assert not list(out.glob(".*"))  # no temporary or probe file left behind
+
+
+def test_an_unwritable_out_leaves_nothing_behind(tmp_path: Path) -> None:
+    from sim.errors import UsageError
+    from sim.io.atomic import check_output_dir, write_text
+
+    check_output_dir(tmp_path / "new" / "deeper")  # writable: fine, and not created by the check
+    assert not (tmp_path / "new").exists()
+    if Path("/proc").is_dir():
+        with pytest.raises(UsageError, match="/proc/badia-x"):
+            write_text(Path("/proc/badia-x/curves.csv"), "x")  # an OSError while writing names the path
+
+
+def test_days_has_a_documented_bound(capsys) -> None:
+    from sim.cli import MAX_DAYS, build_parser
+
+    assert build_parser().parse_args(["run", "--days", str(MAX_DAYS)]).days == MAX_DAYS
+    for cmd in (["run", "corridor"], ["hindcast", "badia_calibration", "--split", "2017-05-27"]):
+        code, _, err = cli(capsys, *cmd, "--days", "100000")
+        assert code == 2 and "argument --days: expected a whole number between 1 and 3650, found 100000" in err
+
+
+@pytest.mark.parametrize(("flags", "says"), [
+    (["--host", "bad host"], "error: --host: expected a host name or IP address"),
+    (["--host", "x" * 300], "error: --host: expected a host name or IP address"),
+    (["--host", "192.0.2.1"], "error: --host: expected an address this machine can serve on"),
+])
+def test_dashboard_host_is_checked_before_serving(flags: list[str], says: str, capsys) -> None:
+    code, _, err = cli(capsys, "dashboard", *flags)
+    assert code == 2 and one_paragraph(err) and says in err, err
+
+
+def test_dashboard_port_in_use_is_named(capsys) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, _, err = cli(capsys, "dashboard", "--host", "127.0.0.1", "--port", str(port))
+    assert code == 2 and one_paragraph(err) and err.startswith("error: --port: ") and str(port) in err, err
+
+
+def test_scheduler_address_is_checked_when_parsed(capsys) -> None:
+    code, _, err = cli(capsys, "batch", "corridor_sweep", "--scheduler", "not_an_address")
+    assert code == 2 and "argument --scheduler: expected a Dask scheduler address" in err
+    assert "'not_an_address'" in err and "Traceback" not in err
+
+
+def _claims(tmp_path: Path, *rows: str, name: str = "claims.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(CLAIMS_HEADER + "".join(r + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("what", "says"), [
+    ("binary", "expected a claims CSV file, found 'a binary file'"),
+    ("directory", "expected a claims CSV file, found 'a directory'"),
+    ("badia", "key 'faction': expected the factions of"),
+    ("later", "Every claim is dated after the run's last day"),
+    ("earlier", "found '2019-12-01'. The run cannot be set against claims dated before its first day"),
+])
+def test_compare_refuses_claims_that_do_not_fit(what: str, says: str, tmp_path: Path, capsys) -> None:
+    path = {
+        "binary": tmp_path / "binary.csv",
+        "directory": tmp_path,
+        "badia": Path(__file__).parents[1] / "scenarios" / "reports" / "badia_may_2017.csv",
+        "later": _claims(tmp_path, "2020-03-01,west,held_km2,4000,3500,4500,,Radio West,q", name="later.csv"),
+        "earlier": _claims(tmp_path, "2019-12-01,west,held_km2,4000,3500,4500,,Radio West,q",
+                           "2020-01-08,west,held_km2,4000,3500,4500,,Radio West,q"),
+    }[what]
+    (tmp_path / "binary.csv").write_bytes(bytes(range(256)) * 4)
+    code, out, err = cli(capsys, "compare", str(BEFORE), str(path))
+    assert code == 2 and one_paragraph(err) and says in err and out == "", err
+    if what == "badia":  # the claims of another scenario: the factions the run does not have are named
+        assert "found ['government']" in err and "(west, east)" in err
+
+
+def test_compare_counts_claims_after_the_run_when_some_are_inside(tmp_path: Path, capsys) -> None:
+    path = _claims(tmp_path, "2020-01-08,west,held_km2,4000,3500,4500,,Radio West,q",
+                   "2020-03-01,west,held_km2,4000,3500,4500,,Radio West,q")
+    code, out, err = cli(capsys, "compare", str(BEFORE), str(path))
+    assert code == 0, err
+    assert "1 of 1 in range" in out and "1 more claim(s) are dated after 2020-01-15" in out
+
+
+def test_an_oserror_at_the_edges_is_one_paragraph(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    import sim.cli
+
+    def unplugged(args: object) -> int:
+        raise ConnectionResetError(104, "Connection reset by peer")
+
+    monkeypatch.setattr(sim.cli, "cmd_scenarios", unplugged)
+    code, _, err = cli(capsys, "scenarios")
+    assert code == 2 and err == "error: Connection reset by peer\n"

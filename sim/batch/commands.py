@@ -8,16 +8,46 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from sim.argtypes import iso_date, positive_int
+from sim.argtypes import iso_date, positive_int, scheduler_address
 from sim.errors import ScenarioError, UsageError
 from sim.extras import require
 
 
 def _default_out(kind: str, name: str) -> Path:
     return Path("runs") / f"{kind}-{name}-{datetime.now():%Y%m%d-%H%M%S}"
+
+
+def _out_dir(args: argparse.Namespace, kind: str, name: str, resumable: Callable[[Path], bool]) -> Path:
+    """The --out directory of a batch command (or its default), checked before any run starts: it must be
+    writable and new, empty, or one this command wrote (`resumable` says so: then it is resumed)."""
+    from sim.io.atomic import check_output_dir
+
+    out = Path(args.out) if args.out is not None else _default_out(kind, name)
+    check_output_dir(args.out if args.out is not None else out, "--out", force=None, accept=resumable)
+    return out
+
+
+def _is_batch(path: Path) -> bool:
+    from sim.batch.store import BatchStore
+
+    return BatchStore(path).is_batch()
+
+
+def _is_calibration(path: Path) -> bool:
+    return (path / "gen-0").is_dir() or (path / "calibration.json").is_file()
+
+
+def _batch_dir(path: str) -> tuple[Path, dict]:
+    """A batch directory given to summarize or sensitivity, and its manifest: anything else (a run directory,
+    a calibration's directory, ...) is a BatchError naming it, before anything is written."""
+    from sim.batch.store import BatchStore
+
+    root = Path(path)
+    return root, BatchStore(root).require_batch()
 
 
 def _load(name: str):  # noqa: ANN202 - Experiment
@@ -37,7 +67,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if exp.calibration is not None:
         raise UsageError(str(exp.path), "calibration", "an experiment with a [design] for `badia batch`",
                          None, f"This is a calibration experiment: run `badia calibrate {args.experiment}`.")
-    out = Path(args.out) if args.out else _default_out("batch", exp.name)
+    out = _out_dir(args, "batch", exp.name, _is_batch)  # a batch directory is resumed (if it is this batch's)
     specs = experiment_runs(exp)
     where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{args.workers or 'all'} local worker(s)"
     print(f"Batch {exp.name}: {len(specs)} runs of {exp.scenario_name} ({exp.kind} design, "
@@ -55,7 +85,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     from sim.batch.summary import summarize_batch
     from sim.cli import format_table
 
-    root = Path(args.dir)
+    root, _ = _batch_dir(args.dir)
     tables = summarize_batch(root, args.claims)
     runs = tables["runs"]
     ok = int((runs["status"] == "ok").sum())
@@ -90,13 +120,11 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     require("batch", "`badia sensitivity`")
     from sim.batch import plots
     from sim.batch.sensitivity import analyze, index_columns
-    from sim.batch.store import BatchStore
     from sim.cli import format_table
     from sim.io.atomic import write_text
     from sim.io.claims import read_claims
 
-    root = Path(args.dir)
-    manifest = BatchStore(root).manifest()
+    root, manifest = _batch_dir(args.dir)
     claims_path = args.claims or manifest.get("claims")
     claims = read_claims(claims_path) if claims_path else None
     table, method = analyze(root, claims)
@@ -135,7 +163,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if exp.calibration is None:
         raise ScenarioError(str(exp.path), "calibration", "a [calibration] table for `badia calibrate`", None,
                             "Add [calibration] (method, samples, accept) and [[parameters]] with low/high.")
-    out = Path(args.out) if args.out else _default_out("calibrate", exp.name)
+    out = _out_dir(args, "calibrate", exp.name, _is_calibration)
     print(f"Calibrating {exp.name}: {exp.calibration.method} ABC of {', '.join(exp.parameter_names)} against "
           f"{args.claims or exp.claims}\nWriting to {out}/ (interrupted? rerun with --out {out} to resume)",
           file=sys.stderr)
@@ -179,7 +207,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     from sim.cli import format_table, shorten
 
     exp = _load(args.experiment)
-    out = Path(args.out) if args.out else _default_out("hindcast", exp.name)
+    out = _out_dir(args, "hindcast", exp.name, _is_calibration)
     print(f"Hindcast {exp.name}: fit on the claims up to {args.split}, forecast {args.days or exp.days} days, "
           f"score the claims after it\nWriting to {out}/ (interrupted? rerun with --out {out} to resume)",
           file=sys.stderr)
@@ -210,14 +238,16 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
 
 
 def _add_exec_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", help="output directory; rerun with the same --out to resume")
+    p.add_argument("--out", help="output directory, new or empty; rerun with the same --out to resume")
     p.add_argument("--workers", type=positive_int, help="local worker processes (default: the number of cores)")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--scheduler", metavar="ADDRESS", type=scheduler_address,
+                   help="run on a Dask cluster: PROTOCOL://HOST:PORT, e.g. tcp://10.0.0.5:8786")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the batch subcommands to the `badia` parser."""
+    from sim.cli import day_count
     b = subparsers.add_parser("batch", help="run an experiment's runs (ensemble, sweep, sensitivity design)")
     b.add_argument("experiment", help="experiment name (experiments/NAME.toml) or path to a .toml file")
     _add_exec_flags(b)
@@ -238,7 +268,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     h = subparsers.add_parser("hindcast", help="fit on the claims up to a date, score the forecast on the later ones")
     h.add_argument("experiment", help="calibration experiment name or path")
     h.add_argument("--split", required=True, type=iso_date, help="last date of the claims to fit on, e.g. 2017-05-27")
-    h.add_argument("--days", type=positive_int, help="days to forecast from the start (default: the experiment's)")
+    h.add_argument("--days", type=day_count, help="days to forecast from the start (default: the experiment's)")
     h.add_argument("--claims", help="claims CSV (default: the experiment's or scenario's)")
     _add_exec_flags(h)
     h.set_defaults(func=cmd_hindcast)

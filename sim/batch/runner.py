@@ -212,7 +212,7 @@ class DaskEvaluator:
         if client is None:
             try:
                 client = Client(address, timeout=timeout)
-            except (OSError, TimeoutError) as exc:
+            except (OSError, TimeoutError, ValueError) as exc:  # ValueError: not an address (no port)
                 raise ClusterError("--scheduler", "scheduler", "the address of a running Dask scheduler "
                                    "(e.g. tcp://10.0.0.5:8786)", address, f"Could not connect: {exc}") from None
         self.client = client

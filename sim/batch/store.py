@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.errors import BadiaError, BatchError, UsageError
-from sim.io.atomic import write_text, write_with
+from sim.io.atomic import unwritable, write_text, write_with
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario
@@ -44,6 +44,7 @@ CURVES_SCHEMA = pa.schema([
     ("units", pa.int64()), ("places_held", pa.int64()),
 ])
 MARKERS = ("manifest.json", "runs")  # what makes a directory a batch directory
+BATCH_KEYS = ("experiment", "design", "runs")  # keys a batch's manifest.json has (a run's has none of them)
 RUN_FIELDS = ["run_id", "point", "replicate", "seed", "status", "error", "wall_seconds"]
 # Manifest keys that must match for a directory to be resumed by an experiment.
 IDENTITY_KEYS = ("experiment_sha256", "scenario_sha256", "design", "parameters", "master_seed", "runs", "days",
@@ -59,14 +60,70 @@ class BatchStore:
         self.runs_dir = self.root / "runs"
         self.curves_dir = self.root / "curves"
 
+    # ------------------------------------------------------------------ checking
+    def require_batch(self) -> dict[str, Any]:
+        """Check that this directory is a batch directory (a batch's manifest.json and runs/) and return its
+        manifest. Anything else is a BatchError naming the directory and what it is instead: missing, a file, a
+        run directory, a calibration's directory, a directory of runs and batches. Commands that read a batch
+        (summarize, sensitivity, the dashboard's Batch view) call it before they read or write anything."""
+        if self.is_batch():
+            return self.manifest()
+        raise BatchError(str(self.root), "", "a batch directory written by `badia batch` (a batch's manifest.json "
+                         "and runs/)", *self._what())
+
+    def is_batch(self) -> bool:
+        """Whether this directory holds a batch's manifest.json and runs/ (see `require_batch`)."""
+        path = self.root / "manifest.json"
+        if not (path.is_file() and self.runs_dir.is_dir()):
+            return False
+        return _is_batch_manifest(_read_json(path, "the batch's manifest (a JSON object)"))
+
+    def _what(self) -> tuple[str | None, str]:
+        """(what this directory is, a hint) for the errors of a directory that is not a batch."""
+        root = self.root
+        if not root.exists():
+            return None, "It does not exist. Run `badia batch EXPERIMENT --out DIR` first."
+        if not root.is_dir():
+            return "a file", "Give the directory `badia batch EXPERIMENT --out DIR` wrote."
+        if (root / "manifest.json").is_file():
+            man = _read_json(root / "manifest.json", "a manifest (a JSON object)")
+            if _is_batch_manifest(man):
+                return "a batch's manifest.json without runs/", "The batch is damaged: rerun `badia batch` with it."
+            if (root / "curves.csv").is_file() or "grid_shape" in man:
+                return ("a run directory (manifest.json of a run)",
+                        f"That is one run (`badia run`); compare it with claims by `badia compare {root}`, or "
+                        "give a batch directory (`badia batch EXPERIMENT --out DIR`).")
+            return "a manifest.json that is not a batch's", f"A batch's manifest has {', '.join(BATCH_KEYS)}."
+        gens = sorted(p.name for p in root.glob("gen-*") if (p / "manifest.json").is_file())
+        if gens:
+            return (f"a calibration's directory (batches {', '.join(gens[:3])}{' ...' if len(gens) > 3 else ''})",
+                    f"Give one of its batches, e.g. {root / gens[-1]}.")
+        entries = sorted(p.name for p in root.iterdir() if not p.name.startswith("."))
+        if not entries:
+            return "an empty directory", "Run `badia batch EXPERIMENT --out DIR` first."
+        batches = [n for n in entries if BatchStore(root / n).is_batch()]
+        if batches:
+            return (f"a directory holding {len(batches)} batch(es) and {len(entries) - len(batches)} other entries",
+                    f"Give one of the batches, e.g. {root / batches[0]}.")
+        shown = ", ".join(entries[:5]) + (f" and {len(entries) - 5} more" if len(entries) > 5 else "")
+        return f"a directory holding {shown}", "Give the directory `badia batch EXPERIMENT --out DIR` wrote."
+
     # ------------------------------------------------------------------ writing
     def open(self, manifest: dict[str, Any]) -> None:
-        """Create the directory with its manifest, or check that an existing one belongs to the same batch."""
+        """Create the directory with its manifest, or check that an existing one belongs to the same batch.
+
+        A directory holding anything else (files, a run directory) is refused, and one that cannot be written is
+        a UsageError naming --out, before any run starts.
+        """
         if self.root.exists() and not self.root.is_dir():
             raise UsageError("--out", "out", "a directory path", str(self.root), "A file with that name exists.")
         path = self.root / "manifest.json"
         if path.is_file():
             old = self.manifest()
+            if not _is_batch_manifest(old):
+                what, _ = self._what()
+                raise UsageError("--out", "out", "a new or empty directory, or a batch directory to resume",
+                                 str(self.root), f"It is {what}; choose a new --out directory.")
             diff = [k for k in IDENTITY_KEYS if old.get(k) != manifest.get(k)]
             if diff:
                 raise BatchError(str(self.root), diff[0], f"a batch directory of this experiment "
@@ -77,8 +134,11 @@ class BatchStore:
         elif self.root.is_dir() and any(self.root.iterdir()):
             raise UsageError("--out", "out", "a new or empty directory, or a batch directory to resume",
                              str(self.root), "It holds other files; choose a new --out directory.")
-        self.runs_dir.mkdir(parents=True, exist_ok=True)
-        self.curves_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.runs_dir.mkdir(parents=True, exist_ok=True)
+            self.curves_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise unwritable(self.root, exc, "--out") from None
         for d in (self.root, self.runs_dir, self.curves_dir):  # temporaries left by a killed batch
             for tmp in d.glob(".*.tmp"):
                 tmp.unlink(missing_ok=True)
@@ -183,6 +243,10 @@ class BatchStore:
             return load_scenario(path, m.get("overrides") or None)
         except BadiaError:
             return None
+
+
+def _is_batch_manifest(manifest: dict[str, Any]) -> bool:
+    return all(k in manifest for k in BATCH_KEYS)
 
 
 def _read_json(path: Path, expected: str) -> dict[str, Any]:

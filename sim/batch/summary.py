@@ -215,7 +215,7 @@ def summarize_batch(root: Any, claims_path: str | None = None) -> dict[str, Any]
     from sim.io.atomic import write_text
 
     store = BatchStore(Path(root))
-    manifest = store.manifest()
+    manifest = store.require_batch()  # before writing anything into it
     runs = store.consolidate()
     curves = store.curves()
     claims_path = claims_path or manifest.get("claims")

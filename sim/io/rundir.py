@@ -27,7 +27,7 @@ import pandas as pd
 
 import sim
 from sim.errors import BadiaError, RunDirectoryError
-from sim.io.atomic import write_text, write_with
+from sim.io.atomic import make_dir, write_text, write_with
 from sim.rundata import CURVE_KEYS, Run, RunMeta, place_table
 from sim.scenario.schema import RESOURCE_KINDS
 from sim.world.projection import EqualArea
@@ -128,7 +128,8 @@ def events_csv(run: Run) -> str:
 def write_run(run: Run, out_dir: Path, claims: pd.DataFrame | None = None) -> Path:
     """Write every file of a run into `out_dir` (created if needed) and return it.
 
-    `claims` (a DataFrame from read_claims) are drawn in the report; by default the scenario's own.
+    `claims` (a DataFrame from read_claims) are drawn in the report; by default the scenario's own. A file or
+    directory that cannot be written is a UsageError naming it.
     """
     from sim.viz.report import report_html
 
@@ -136,7 +137,7 @@ def write_run(run: Run, out_dir: Path, claims: pd.DataFrame | None = None) -> Pa
         from sim.io.claims import read_claims
 
         claims = read_claims(run.meta.claims)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_dir(out_dir)
     write_text(out_dir / "curves.csv", curves_csv(run))
     write_text(out_dir / "events.csv", events_csv(run))
     arrays = control_arrays(run)
