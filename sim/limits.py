@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numbers
 
+import numpy as np
+
 from sim.errors import InputError, ScenarioError, UsageError
 
 MAX_DAYS = 1000
@@ -66,7 +68,12 @@ def grid_shape(bbox: tuple[float, float, float, float], cell_km: float) -> tuple
 def check_grid(bbox: tuple[float, float, float, float], cell_km: float, source: str, key: str,
                error: type[InputError] = ScenarioError) -> None:
     """Refuse a grid of more than MAX_CELLS cells, naming its size and the memory it would need."""
-    height, width = grid_shape(bbox, cell_km)
+    try:
+        with np.errstate(all="ignore"):
+            height, width = grid_shape(bbox, cell_km)
+    except (ValueError, OverflowError):  # a corner at the antipode of the centre: the projection cannot map it
+        raise error(source, "map.bbox", "a bbox the map's equal-area projection can map (well under a hemisphere)",
+                    list(bbox)) from None
     if height * width > MAX_CELLS:
         raise error(source, key, f"a grid of at most {MAX_CELLS:,} cells", cell_km,
                     f"map.bbox at cell_km = {cell_km:g} makes {describe_grid(height, width)}. Use larger cells or a "

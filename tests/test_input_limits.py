@@ -183,6 +183,26 @@ def test_a_region_outside_the_bbox_is_refused(scenario_file, capsys):
     assert code == 2 and "map.region" in err and "at least one cell" in err and "Traceback" not in err
 
 
+lons = st.floats(-180, 180)
+lats = st.floats(-85, 85)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lon=st.tuples(lons, lons), lat=st.tuples(lats, lats), cell_km=st.sampled_from([25.0, 100.0, 400.0]))
+def test_any_bbox_builds_a_world_with_a_region_or_is_refused(tmp_path_factory, lon, lat, cell_km):
+    bbox = [min(lon), min(lat), max(lon), max(lat)]
+    raw = raw_scenario(map={"bbox": bbox, "cell_km": cell_km}, places=[], units=[],
+                       factions=[{"id": "blue"}, {"id": "red"}])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            world = build_world(parse_scenario(raw, "fuzz.toml", Path(".")))
+    except ScenarioError as err:
+        assert err.key.startswith("map.") and len(str(err)) < 600
+        return
+    assert world.region.any() and world.grid.height * world.grid.width <= MAX_CELLS
+
+
 # --- days ---------------------------------------------------------------------------------------------------
 
 
