@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sim import catalog
-from sim.errors import UsageError
+from sim.limits import check_days
 from sim.model import ConflictModel
 from sim.rundata import Run
 from sim.scenario import Scenario, load_scenario
@@ -44,12 +44,10 @@ def run(scenario: Scenario, seed: int | None = None, days: int | None = None,
     """Run a scenario for `days` (default: its window) and return its `Run` (sim.rundata): the data alone,
     so that the model, its agents and its DataCollector are freed as soon as the run is over.
 
-    `world` reuses a world built from the same map (batches do; see sim.world.world.world_key).
+    `world` reuses a world built from the same map (batches do; see sim.world.world.world_key). `days` must be
+    a whole number from 1 to sim.limits.MAX_DAYS (UsageError otherwise).
     """
-    if days is None:
-        days = scenario.meta.days
-    if days < 1:
-        raise UsageError("--days", "days", "a whole number of days >= 1", days)
+    days = check_days(scenario.meta.days if days is None else days)
     t0 = time.perf_counter()
     model = ConflictModel(scenario, seed=seed, days=days, world=world)
     model.run_model(progress)

@@ -28,12 +28,22 @@ class BadiaError(Exception):
     """
 
 
+FOUND_MAX_CHARS = 80  # a found value longer than this (as repr) is cut, so a message stays one paragraph
+
+
+def shorten_value(value: object, limit: int = FOUND_MAX_CHARS) -> str:
+    """The repr of a value, cut to `limit` characters with an ellipsis (a whole file's text is not echoed)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class InputError(BadiaError):
     """Base of the errors that name a bad input: where it is (`source`: a file, a flag, a directory, the
     dashboard), which `key`, what was `expected`, what was `found` and a `hint` on how to fix it.
 
     The subclasses say what kind of input was wrong, so API users can catch one kind and let the others through;
-    their messages share one style: "<source>: key '<key>': expected <expected>, found <found!r>. <hint>".
+    their messages share one style: "<source>: key '<key>': expected <expected>, found <found!r>. <hint>", with
+    the repr of `found` cut to FOUND_MAX_CHARS characters.
     """
 
     def __init__(self, source: str, key: str, expected: str, found: object = None, hint: str = "") -> None:
@@ -45,7 +55,7 @@ class InputError(BadiaError):
         where = f"{source}: key '{key}'" if key else f"{source}"
         msg = f"{where}: expected {expected}"
         if found is not None:
-            msg += f", found {found!r}"
+            msg += f", found {shorten_value(found)}"
         if hint:
             msg += f". {hint}"
         super().__init__(msg)

@@ -24,6 +24,7 @@ import numpy as np
 
 from sim.catalog import resolve
 from sim.factions import Factions
+from sim.limits import check_days
 from sim.rules import airpower, barriers, combat, control, enclosure, front, movement, orders, supply
 from sim.rules.events import apply_event
 from sim.scenario.loader import load_scenario
@@ -54,6 +55,7 @@ class ConflictModel(mesa.Model):
         `seed` or `rng` (not both, as in `mesa.Model`) seeds the one generator every rule draws from,
         `model.rng`; with neither, the scenario's own seed is used. `days` sets the run's window (default:
         the scenario's): `running` turns false once it has been simulated, so `run_model()` runs it.
+        `days` is a whole number from 1 to sim.limits.MAX_DAYS (UsageError otherwise).
         `world` may be passed to reuse one built from the same map (see sim.world.world.world_key); the
         model never changes its layers, but its search buffers make it unsafe to share between threads.
         """
@@ -68,9 +70,7 @@ class ConflictModel(mesa.Model):
             super().__init__(rng=rng)
         self.seed: int | None = seed
         self.spec = scenario
-        self.days = scenario.meta.days if days is None else int(days)
-        if self.days < 1:
-            raise ValueError(f"days must be a whole number >= 1, got {days!r}")
+        self.days = check_days(scenario.meta.days if days is None else days, "ConflictModel")
         self.world: World = world if world is not None else build_world(scenario, cell_km)
         self.factions = Factions(scenario)
         reporters: dict[str, Any] = {}

@@ -116,9 +116,9 @@ def test_doc_tables_show_the_declared_defaults_and_bounds() -> None:
     from sim.formats.scenario import Control, Doctrine
 
     table = docgen.rows(Control)
-    assert f"| `zoc_km` | number | km | `{Control().zoc_km!r}` | > 0 |" in table
+    assert f"| `zoc_km` | number | km | `{Control().zoc_km!r}` | (0, 1000] |" in table
     assert "| `aggression` | number | – | `0.5` | [0, 1] |" in docgen.rows(Doctrine)
-    assert "| `contest_ratio` | number | × | `2.0` | ≥ 1 |" in table
+    assert "| `contest_ratio` | number | × | `2.0` | [1, 1000] |" in table
 
 
 BASE = FACTIONS  # two factions and a town (tests/test_scenario_errors.py)

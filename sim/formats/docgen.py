@@ -28,7 +28,7 @@ from sim.formats import experiment as fx
 from sim.formats import lesson as fl
 from sim.formats import scenario as fs
 from sim.formats.errors import field_type, is_model, keys_of, union_tags, unwrap
-from sim.formats.fields import Custom, doc_meta
+from sim.formats.fields import Custom, doc_meta, number_text
 from sim.formats.jsonschema import FORMATS, schema_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,11 +87,11 @@ def _bounds(meta: Iterable[Any]) -> str:
     if lo and hi:
         left = "[" if lo[0] == "≥" else "("
         right = "]" if hi[0] == "≤" else ")"
-        return f"{left}{lo[1]:g}, {hi[1]:g}{right}"
+        return f"{left}{number_text(lo[1])}, {number_text(hi[1])}{right}"
     if lo:
-        return f"{lo[0]} {lo[1]:g}"
+        return f"{lo[0]} {number_text(lo[1])}"
     if hi:
-        return f"{hi[0]} {hi[1]:g}"
+        return f"{hi[0]} {number_text(hi[1])}"
     return ""
 
 

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_typ
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import ScenarioError, did_you_mean
-from sim.formats.fields import ERROR_TYPE, Custom
+from sim.formats.fields import ERROR_TYPE, Custom, number_text
 
 
 def unwrap(tp: Any) -> tuple[Any, list[Any]]:
@@ -149,7 +149,7 @@ def _is_table_list(tp: Any) -> bool:
 
 def _bound(tp: Any, op: str, value: Any) -> str:
     what = "an integer" if unwrap(tp)[0] is int else "a number"
-    return f"{what} {op} {value:g}" if isinstance(value, int | float) else f"{what} {op} {value}"
+    return f"{what} {op} {number_text(value)}" if isinstance(value, int | float) else f"{what} {op} {value}"
 
 
 def describe_error(err: dict[str, Any], model: type[BaseModel], prefix: str = "") -> tuple[str, str, Any, str]:
@@ -183,6 +183,8 @@ def describe_error(err: dict[str, Any], model: type[BaseModel], prefix: str = ""
         choices = [str(c) for c in get_args(unwrap(tp)[0])]
         hint = did_you_mean(str(found), choices) or f"Choose one of: {', '.join(choices)}."
         return path, f"one of {', '.join(choices)}", found, hint
+    if kind == "finite_number":
+        return path, "a finite number", found, "Infinities and NaN are not allowed."
     if kind == "greater_than":
         return path, _bound(tp, ">", ctx["gt"]), found, ""
     if kind == "greater_than_equal":

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from sim.catalog import DEFAULT_SCENARIO
 from sim.formats.fields import Date, Ident, Number, Spec, bad, custom, key
+from sim.limits import MAX_DAYS
 
 DESIGN_KINDS: tuple[str, ...] = ("ensemble", "factorial", "lhs", "sobol", "saltelli", "morris")
 OUTCOME_MEASURES: tuple[str, ...] = ("gained_km2", "area_km2", "locality_km2", "locality_gained_km2", "front_km",
@@ -26,7 +27,8 @@ class ExperimentHead(Spec):
     title: str | None = key(None, "Title shown in summaries.", default_text="`name`")
     scenario: str = key(DEFAULT_SCENARIO, "The scenario every run loads.",
                         allowed="a shipped scenario name, or a `.toml` path relative to this file")
-    days: int | None = key(None, "Days of every run.", unit="days", default_text="the scenario's window", ge=1)
+    days: int | None = key(None, "Days of every run.", unit="days", default_text="the scenario's window", ge=1,
+                           le=MAX_DAYS)
     seed: int = key(description="Master seed: every run's seed is spawned from it (numpy `SeedSequence`).", ge=0)
     claims: str | None = key(None, "Claims CSV the runs are scored against.", type="string (path)",
                              default_text="the scenario's `scenario.claims`", allowed="relative to this file")

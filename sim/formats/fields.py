@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 ERROR_TYPE = "badia"  # the pydantic error type of errors raised here; their ctx carries our fields
@@ -84,14 +84,15 @@ def custom(label: str, plural: str, check: Any, schema: dict[str, Any], doc_type
     return Annotated[Any, Custom(label, plural, doc_type), PlainValidator(check), WithJsonSchema(schema)]
 
 
-def _not_nan(value: float) -> float:
-    if math.isnan(value):
-        raise bad("a number", value)
-    return value
+Number = Annotated[float, Field(allow_inf_nan=False)]
+"""A number: an integer or a float in the file, a float after loading; NaN and infinities are refused."""
 
 
-Number = Annotated[float, AfterValidator(_not_nan)]
-"""A number: an integer or a float in the file, a float after loading; NaN is refused."""
+def number_text(value: float) -> str:
+    """A bound as the docs and the errors spell it: `0.05`, `24`, `1,000,000` (not `1e+06`)."""
+    if float(value).is_integer() and abs(value) >= 10_000:
+        return f"{int(value):,}"
+    return f"{value:g}"
 
 
 def is_number(value: Any) -> bool:
@@ -156,8 +157,8 @@ def _bbox(value: Any) -> tuple[float, float, float, float]:
     if not isinstance(value, list | tuple) or len(value) != 4:
         raise bad("[lon_min, lat_min, lon_max, lat_max]", value)
     for i, v in enumerate(value):
-        if not is_number(v) or math.isnan(v):
-            raise bad("a number", v, suffix=f"[{i}]")
+        if not is_number(v) or not math.isfinite(v):
+            raise bad("a finite number", v, suffix=f"[{i}]")
     b = tuple(float(v) for v in value)
     if not (b[0] < b[2] and b[1] < b[3] and b[0] >= -180 and b[2] <= 180 and b[1] >= -85 and b[3] <= 85):
         raise bad("lon_min < lon_max and lat_min < lat_max within the globe", value)

@@ -62,6 +62,18 @@ DEFAULT_MOBILITY: dict[str, dict[str, float]] = {
 }
 SPEED_KEYS: tuple[str, ...] = TERRAIN_CLASSES + ROAD_CLASSES
 
+# Upper bounds of magnitudes (docs/scenario-format.md, "Limits"): far above any real campaign, and low enough
+# that the products the rules form (strength x scale x rate x firepower x support, value x value_hours) stay
+# finite, so a run never meets an overflow.
+MAX_STRENGTH = 1_000_000  # personnel-equivalents: a unit, a reinforcement, a strike's or a sortie's damage
+MAX_SCALE = 100  # multipliers: strength_scale, speed_scale, speed, firepower, defence, air support
+MAX_VALUE = 1_000_000  # objective points of a place or a cell
+MAX_KM = 1000  # distances: radii, zone of control, presence, range, front links
+MAX_HOURS = 8760  # hours (a year): crossing a barrier, value of a point, horizon, supply range
+MAX_DAYS_KEY = 1000  # days: pocket_days, pause_days (as sim.limits.MAX_DAYS)
+MIN_SPEED, MAX_SPEED = 0.01, 1000  # km/h: slower is a wall (use a barrier), faster is not a ground speed
+MAX_SORTIES = 10_000  # sorties per day
+
 
 def _one_of(*keys: str) -> dict[str, Any]:
     """JSON Schema: exactly one of these keys (an editor flags none or two)."""
@@ -149,7 +161,7 @@ class Circle(Spec):
     """A circle: centre and radius."""
 
     center: Point = key(description="Centre of the circle.", type="point")
-    radius_km: Number = key(description="Radius.", unit="km", gt=0)
+    radius_km: Number = key(description="Radius.", unit="km", gt=0, le=MAX_KM)
 
 
 def _polygon() -> Any:
@@ -184,21 +196,22 @@ class Place(Spec):
                           "`mine` are resources (drawn as diamonds in the report). The kind has no other effect.")
     value: Number | None = key(None, "Objective value. Attackers prefer hostile-held or unowned places of higher "
                                "value (see `doctrine.value_hours`). A place of value `0` is never an objective.",
-                               unit="points", default_text="by kind (table below)", ge=0)
+                               unit="points", default_text="by kind (table below)", ge=0, le=MAX_VALUE)
     holder: str | None = key(None, "Faction holding the place at the start. The same as listing the place in "
                              "that faction's `holds`.", allowed="a faction id")
     estimated: bool = key(False, "Marks an estimated position. Shown in the report only.")
     radius_km: Number | None = key(None, "Radius of the footprint. `0` means the place's own cell only. Where "
                                    "footprints overlap, the smaller one is drawn last, so it keeps its cells.",
-                                   unit="km", default_text="by kind (table below)", ge=0)
+                                   unit="km", default_text="by kind (table below)", ge=0, le=MAX_KM)
     note: str = key("", "Free text (e.g. the source). Not used by the simulation.")
-    value_for: dict[str, Number] = key(
+    value_for: dict[str, Annotated[Number, Field(ge=-MAX_VALUE, le=MAX_VALUE)]] = key(
         description="What the place is worth to particular factions, replacing `value` for them. `0`: the faction "
                     "ignores it as an objective. **Negative: the faction keeps away from it**, a political limit (a "
                     "truce town, a foreign garrison): it is never its objective, its routes avoid the footprint and "
                     "`presence_km` around it as they avoid a believed air-denial zone, and it never takes the "
                     "footprint, whether by presence or when a pocket collapses.",
-        factory=dict, type="table `{faction id = number}`", unit="points", allowed="faction ids; any number")
+        factory=dict, type="table `{faction id = number}`", unit="points",
+        allowed="faction ids; numbers from −1,000,000 to 1,000,000")
 
 
 class Road(Spec):
@@ -230,7 +243,7 @@ class Barrier(Spec):
                              allowed="≥ 2 place names or `[lon, lat]`")
     crossing_hours: Number = key(24.0, "Extra hours to cross one of its cells, for every mobility type (supply "
                                  "convoys too, so a supply line across it is longer), except at crossings.",
-                                 unit="hours", ge=0)
+                                 unit="hours", ge=0, le=MAX_HOURS)
     combat: Number = key(0.0, "Fire between two units whose line of fire crosses the barrier away from a crossing "
                          "is multiplied by this: `0` blocks it (they do not engage), `0.5` halves it. A unit is not "
                          "halted by a hostile unit it cannot fire at.", unit="×", ge=0, le=1)
@@ -253,27 +266,27 @@ class Doctrine(Spec):
                                     "the `attack` posture multiplier. It turns back once it reaches threshold + 0.15 "
                                     "and is in supply.", unit="fraction", ge=0, le=1)
     caution: Number = key(1.0, "Weight of danger in route choice. Crossing a cell costs `hours × (1 + caution × "
-                          "hostile strength within zoc_km / 1000)`.", ge=0)
+                          "hostile strength within zoc_km / 1000)`.", ge=0, le=1000)
     value_hours: Number = key(24.0, "Trades distance against value. Each attacking unit picks the objective in its "
                               "sector with the highest `value × value_hours − travel hours`. One point of value is "
-                              "therefore worth `value_hours` hours of travel.", unit="hours per point", ge=0)
+                              "therefore worth `value_hours` hours of travel.", unit="hours per point", ge=0, le=MAX_HOURS)
     territory_value: Number = key(1.0, "Objective value of each plain cell that can be taken (hostile-held or "
                                   "unowned region cells). `0` removes plain territory from the objectives, so only "
-                                  "places are sought.", unit="points", ge=0)
+                                  "places are sought.", unit="points", ge=0, le=MAX_VALUE)
     horizon_hours: Number = key(120.0, "Objectives farther than this perceived travel time from a unit are "
-                                "ignored. A unit with none left inside the horizon stays put.", unit="hours", gt=0)
+                                "ignored. A unit with none left inside the horizon stays put.", unit="hours", gt=0, le=MAX_HOURS)
     zone_respect: Number = key(0.0, "Initial belief that air-denial zones are enforced (see `[[zones]]`).",
                                ge=0, le=1)
     strength_scale: Number = key(1.0, "Multiplies the strength of every unit of the faction when it is created, "
                                  "including units from `reinforce` events. A `doctrine` event cannot change it.",
-                                 unit="×", gt=0)
+                                 unit="×", gt=0, le=MAX_SCALE)
     speed_scale: Number = key(1.0, "Multiplies the `speed` of every unit of the faction when it is created, "
                               "including reinforcements (a calibration knob for a faction's pace). A `doctrine` "
-                              "event cannot change it.", unit="×", gt=0)
+                              "event cannot change it.", unit="×", gt=0, le=MAX_SCALE)
     pocket_days: Number = key(7.0, "How long the faction's ground holds out once it is cut off from its supply "
                               "sources with none of its units in it (see \"Territory\" under `[control]`). `0`: it "
                               "passes at the first daily check. A faction with no `supply_sources` is never cut "
-                              "off.", unit="days", ge=0)
+                              "off.", unit="days", ge=0, le=MAX_DAYS_KEY)
     follow_orders: Number = key(1.0, "`1`: the faction's units follow their `[[orders]]`; `0` (below 0.5): they "
                                 "ignore them and choose their own objectives. A `doctrine` event can switch it "
                                 "during a run (a change of plan).", ge=0, le=1)
@@ -320,7 +333,7 @@ class Unit(Spec):
                     allowed="inside `bbox`")
     strength: Number = key(description="Initial strength, multiplied by the faction's `strength_scale`. Combat "
                            "fire, zone-of-control influence and replenishment scale with it.", unit="personnel-eq.",
-                           gt=0)
+                           gt=0, le=MAX_STRENGTH)
     mobility: str = key("motorised", "Speed table used for its movement.",
                         allowed="a key of `[mobility]`: `motorised`, `foot`, `logistics` or a declared type")
     posture: Posture = key("attack", "`attack`: moves towards objectives and gives battle, while supplied and not "
@@ -329,9 +342,9 @@ class Unit(Spec):
     fire: Fire = key("aimed", "`aimed`: Lanchester square law at `combat.aimed_rate`. `dispersed` (guerrilla "
                      "fire): linear law at `combat.dispersed_rate`.")
     firepower: Number = key(1.0, "Multiplies the unit's fire coefficient. `0` means it deals no damage.", unit="×",
-                            ge=0)
+                            ge=0, le=MAX_SCALE)
     speed: Number = key(1.0, "Multiplies the travel budget of each step (`step_hours × speed` hours of crossing "
-                        "time).", unit="×", gt=0)
+                        "time).", unit="×", gt=0, le=MAX_SCALE)
 
 
 class Objective(Spec):
@@ -359,7 +372,7 @@ class Objective(Spec):
     until: Date | None = key(None, "Once achieved, the unit stays until this date before the next objective "
                              "(\"hold until\").", allowed="on or after the scenario's `start`")
     pause_days: Number = key(0.0, "Once achieved, the unit stays this many days (\"pause to regroup\").",
-                             unit="days", ge=0)
+                             unit="days", ge=0, le=MAX_DAYS_KEY)
     label: str = key("", "A name for the log.", default_text="the place's name")
 
 
@@ -383,7 +396,8 @@ class Order(Spec):
 def _speeds(name: str, defaults: dict[str, float] | None) -> type[Spec]:
     """A speed table: km/h per terrain and road class (every key required without defaults)."""
     fields: dict[str, Any] = {
-        k: (Number, key(... if defaults is None else defaults[k], f"Speed on {k} cells.", unit="km/h", gt=0))
+        k: (Number, key(... if defaults is None else defaults[k], f"Speed on {k} cells.", unit="km/h",
+                 ge=MIN_SPEED, le=MAX_SPEED))
         for k in SPEED_KEYS}
     return create_model(name, __base__=Spec, __doc__="Speeds in km/h per terrain and road class.", **fields)
 
@@ -412,26 +426,27 @@ class Control(Spec):
 
     zoc_km: Number = key(10.0, "Zone of control. A unit adds its strength to its faction's influence on every cell "
                          "within `zoc_km` of any cell it passed this step. The same influence drives the `caution` "
-                         "route cost.", unit="km", gt=0)
+                         "route cost.", unit="km", gt=0, le=MAX_KM)
     presence_km: Number = key(3.0, "Place footprints change hands only when the faction has a unit within "
                               "`presence_km` and no hostile unit is within `presence_km`. A unit is supplied if the "
-                              "supply network reaches any cell within this radius of it.", unit="km", ge=0)
+                              "supply network reaches any cell within this radius of it.", unit="km", ge=0, le=MAX_KM)
     contest_ratio: Number = key(2.0, "A faction takes a non-footprint region cell that is hostile-held or unowned "
                                 "when its influence there is > 0 and at least `contest_ratio` times the summed "
                                 "influence of the factions hostile to it. Otherwise the cell keeps its owner. If "
                                 "several factions qualify, the one with the most influence takes the cell.",
-                                unit="×", ge=1)
+                                unit="×", ge=1, le=1000)
     fill_initial: bool = key(True, "Fill the unowned part of the region at the start by cost distance from held "
                              "places and areas (see \"How initial control is filled\").")
     front_link_km: Number = key(0.0, "Two positions of a faction (its units, and the places it holds) this close "
                                 "to each other hold the line between them: see \"Territory\" below. `0`: no links.",
-                                unit="km", ge=0)
+                                unit="km", ge=0, le=MAX_KM)
 
 
 def _multipliers(name: str, keys: tuple[str, ...], defaults: dict[str, float], what: str) -> type[Spec]:
-    fields = {k: (Number, key(defaults.get(k, 1.0), f"Divides the losses of a unit {what} `{k}`.", unit="×", gt=0))
+    fields = {k: (Number, key(defaults.get(k, 1.0), f"Divides the losses of a unit {what} `{k}`.", unit="×",
+                     ge=0.01, le=MAX_SCALE))
               for k in keys}
-    return create_model(name, __base__=Spec, __doc__="Defence multipliers (values > 0).", **fields)
+    return create_model(name, __base__=Spec, __doc__="Defence multipliers (values in [0.01, 100]).", **fields)
 
 
 TerrainDefence = _multipliers("TerrainDefence", TERRAIN_CLASSES,
@@ -445,34 +460,34 @@ class Combat(Spec):
     """Lanchester attrition between hostile units in range."""
 
     range_km: Number = key(6.0, "Engagement range between unit cells. It also sets the attackers' odds window "
-                           "(`2 × range_km`) and the distance at which advancing units stop.", unit="km", gt=0)
+                           "(`2 × range_km`) and the distance at which advancing units stop.", unit="km", gt=0, le=MAX_KM)
     aimed_rate: Number = key(0.05, "Square-law coefficient: losses inflicted per day per point of the shooter's "
-                             "strength.", unit="per day", ge=0)
+                             "strength.", unit="per day", ge=0, le=10)
     dispersed_rate: Number = key(0.00005, "Linear-law coefficient. It is multiplied by both strengths, so "
-                                 "`0.00005 × 1000` is about `0.05`.", unit="per day per point", ge=0)
+                                 "`0.00005 × 1000` is about `0.05`.", unit="per day per point", ge=0, le=1)
     stochastic: bool = key(True, "`true`: each step's losses are Poisson draws around the expectation, and "
                            "zone-denial targets and damage are random. `false`: expectations, and zone-denial always "
                            "hits the strongest target.")
     dissolve_below: Number = key(50.0, "A unit whose strength is below this value at the end of a step is removed "
-                                 "(logged as `dissolved`).", unit="strength", ge=0)
+                                 "(logged as `dissolved`).", unit="strength", ge=0, le=MAX_STRENGTH)
     substep_hours: Number = key(1.0, "Integration sub-step. Each step uses `ceil(step_hours / substep_hours)` "
-                                "midpoint sub-steps.", unit="hours", gt=0)
+                                "midpoint sub-steps.", unit="hours", ge=0.01)
     terrain_defence: TerrainDefence = key(  # type: ignore[valid-type]
         description="Divides the losses of a unit standing in that terrain. The given keys replace their defaults.",
         factory=TerrainDefence, type="table class → number", unit="×",
         default_text="`hills 1.5, mountains 2.0, urban 2.0, valley 1.2, cultivated 1.2` (others 1.0)",
-        allowed="keys: terrain classes; values > 0")
+        allowed="keys: terrain classes; values in [0.01, 100]")
     posture_defence: PostureDefence = key(  # type: ignore[valid-type]
         description="Divides the losses by posture. Retreating units use `attack`. The given keys replace their "
                     "defaults.", factory=PostureDefence, type="table posture → number", unit="×",
-        default_text="`attack 1.0, defend 1.3, hold 1.5`", allowed="keys: `attack`, `defend`, `hold`; values > 0")
+        default_text="`attack 1.0, defend 1.3, hold 1.5`", allowed="keys: `attack`, `defend`, `hold`; values in [0.01, 100]")
 
 
 class Supply(Spec):
     """The daily supply network of each faction."""
 
     range_hours: Number = key(6.0, "Reach of the supply network in travel time from a source (6 h of convoy "
-                              "driving is about 360 km of highway or 90 km of open desert).", unit="hours", gt=0)
+                              "driving is about 360 km of highway or 90 km of open desert).", unit="hours", gt=0, le=MAX_HOURS)
     mobility: str = key("logistics", "The speed table supply convoys travel at (`logistics`: desert 15, track 25, "
                         "road 40, highway 60 km/h; change it under `[mobility.logistics]`).",
                         allowed="a mobility type")
@@ -489,7 +504,7 @@ class AirRule(Spec):
     name: str = key(description="Label in logs. `--set` addresses the rule by this name.", allowed="unique")
     actor: str = key(description="The faction flying the sorties.", allowed="a faction id")
     rule: Literal[AIR_RULES] = key(description="Which rule applies (see below).")  # type: ignore[valid-type]
-    sorties_per_day: Number = key(description="Daily sortie budget.", unit="sorties per day", ge=0)
+    sorties_per_day: Number = key(description="Daily sortie budget.", unit="sorties per day", ge=0, le=MAX_SORTIES)
     active_from: Date | None = key(None, "First moment the rule is in force.")
     active_until: Date | None = key(None, "The rule is no longer in force from this moment.")
     zone: str | None = key(None, "The zone denied.", group="zone_denial", default_text="**required**",
@@ -499,7 +514,7 @@ class AirRule(Spec):
                              type="list of faction ids", default_text="`[]` = every faction hostile to `actor`",
                              allowed="faction ids")
     damage_per_sortie: Number = key(0.0, "Strength removed per sortie. With `0`, the rule hits nothing.",
-                                    group="zone_denial", unit="strength", ge=0)
+                                    group="zone_denial", unit="strength", ge=0, le=MAX_STRENGTH)
     supports: list[str] = key(description="Factions whose units can be supported.", factory=list,
                               group="close_support", type="list of faction ids",
                               default_text="`[]` = the actor itself", allowed="faction ids")
@@ -507,9 +522,9 @@ class AirRule(Spec):
                                group="close_support", type="point", unit="place name or `[lon, lat]`")
     radius_km: Number | None = key(None, "Only units within this distance of `center` are supported.",
                                    group="close_support", unit="km", default_text="none (no limit)",
-                                   allowed="requires `center`", gt=0)
+                                   allowed="requires `center`", gt=0, le=MAX_KM)
     multiplier: Number = key(1.0, "Fire multiplier for supported units. Only values > 1 have an effect.",
-                             group="close_support", unit="×", ge=0)
+                             group="close_support", unit="×", ge=0, le=MAX_SCALE)
 
 
 class _Event(Spec):
@@ -528,9 +543,9 @@ class StrikeEvent(_Event):
     actor: str = key(description="The faction striking.", allowed="a faction id")
     at: Point = key(description="Centre of the strike.", type="point", unit="place name or `[lon, lat]`",
                     allowed="inside `bbox`")
-    radius_km: Number = key(10.0, "Units hostile to `actor` within this distance of `at` are hit.", unit="km", gt=0)
+    radius_km: Number = key(10.0, "Units hostile to `actor` within this distance of `at` are hit.", unit="km", gt=0, le=MAX_KM)
     damage: Number = key(description="Strength removed, split among the units hit in proportion to their "
-                         "strength.", unit="strength (total)", ge=0)
+                         "strength.", unit="strength (total)", ge=0, le=MAX_STRENGTH)
 
 
 class ReinforceEvent(_Event):
@@ -541,7 +556,7 @@ class ReinforceEvent(_Event):
     at: Point = key(description="Where it appears.", type="point", unit="place name or `[lon, lat]`",
                     allowed="inside `bbox`")
     strength: Number = key(description="Initial strength, multiplied by the faction's `strength_scale`.",
-                           unit="personnel-eq.", gt=0)
+                           unit="personnel-eq.", gt=0, le=MAX_STRENGTH)
     name: str | None = key(None, "The unit's name (orders can name it).",
                            default_text="`\"<faction> reinforcement YYYY-MM-DD\"`")
     mobility: str = key("motorised", "Its speed table.", allowed="a mobility type")

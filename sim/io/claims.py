@@ -20,9 +20,9 @@ from pathlib import Path
 import pandas as pd
 
 from sim.errors import ScenarioError
+from sim.io.claimsfile import CLAIM_COLUMNS, EXPECTED
 from sim.measures import CAPTURED, MEASURES
 
-CLAIM_COLUMNS = ["date", "faction", "measure", "value", "low", "high", "source", "quote"]
 OUT_COLUMNS = ["date", "faction", "measure", "value", "low", "high", "place", "date_low", "date_high", "source",
                "quote"]
 
@@ -41,15 +41,19 @@ def read_claims(path: str | Path) -> pd.DataFrame:
             header = reader.fieldnames or []
             missing = [c for c in CLAIM_COLUMNS if c not in header]
             if missing:
-                raise ScenarioError(src, "header", f"columns {', '.join(CLAIM_COLUMNS)}", header,
-                                    f"Missing: {', '.join(missing)}.")
+                raise ScenarioError(src, "header", f"columns {', '.join(CLAIM_COLUMNS)}", None,
+                                    f"Missing: {', '.join(missing)}.")  # the file is not quoted: it may be anything
             rows = list(reader)
     except FileNotFoundError:
         raise ScenarioError(src, "", "an existing claims CSV", None, "The file does not exist.") from None
     except IsADirectoryError:
-        raise ScenarioError(src, "", "a claims CSV file", None, "It is a directory.") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ScenarioError(src, "", "a readable UTF-8 claims CSV", None, str(exc)) from None
+        raise ScenarioError(src, "", EXPECTED, None, "It is a directory, not a file.") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(src, "", EXPECTED, None, "It is not UTF-8 text (a binary file?).") from None
+    except OSError as exc:
+        raise ScenarioError(src, "", EXPECTED, None, f"It cannot be read ({exc.strerror or exc}).") from None
+    except csv.Error as exc:
+        raise ScenarioError(src, "", EXPECTED, None, f"It is not a well-formed CSV ({exc}).") from None
     out = [_row(src, i, r) for i, r in enumerate(rows, start=2)]  # line numbers as a spreadsheet shows them
     return pd.DataFrame(out, columns=OUT_COLUMNS)
 

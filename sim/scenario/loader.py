@@ -19,12 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from shapely.errors import ShapelyError
 from shapely.geometry import shape as geojson_shape
 
 from sim.errors import ScenarioError, did_you_mean
 from sim.formats import scenario as f
 from sim.formats.errors import describe_error, validate
 from sim.formats.scenario import DEFAULT_MOBILITY, KIND_RADIUS, KIND_VALUE  # noqa: F401 - re-exported
+from sim.io.claimsfile import check_claims_file
+from sim.limits import MAX_DAYS, check_grid, check_radius_cells
 from sim.scenario import schema as s
 from sim.scenario.overrides import apply_overrides
 
@@ -61,6 +64,9 @@ def parse_scenario(raw: dict, source: str, base_dir: Path, sha256: str = "") -> 
     """Validate a scenario table (already parsed from TOML) and build the frozen Scenario."""
     spec: f.ScenarioFile = validate(f.ScenarioFile, raw, source)
     meta = _meta(spec.scenario, source, base_dir)
+    check_grid(spec.map.bbox, spec.map.cell_km, source, "map.cell_km")
+    for name in ("zoc_km", "presence_km"):
+        check_radius_cells(getattr(spec.control, name), spec.map.cell_km, source, f"control.{name}")
     mapspec = _map(spec.map, source, base_dir)
     places = _places(spec.places, source)
     resolve = _Resolver(source, {p.name: p for p in places})
@@ -178,31 +184,54 @@ def _unique(source: str, key: str, names: list[str]) -> None:
 def _meta(m: f.ScenarioMeta, source: str, base_dir: Path) -> s.Meta:
     if m.end <= m.start:
         raise ScenarioError(source, "scenario.end", f"a date after start ({m.start:%Y-%m-%d})", f"{m.end:%Y-%m-%d}")
+    if (m.end - m.start).days > MAX_DAYS:
+        raise ScenarioError(source, "scenario.end", f"a date at most {MAX_DAYS} days after start "
+                            f"({m.start:%Y-%m-%d})", f"{m.end:%Y-%m-%d}", f"Runs are limited to {MAX_DAYS} days.")
     claims = m.claims
     if claims is not None:
         claims = str((base_dir / claims).resolve())
-        if not Path(claims).is_file():
-            raise ScenarioError(source, "scenario.claims",
-                                "the path of an existing claims CSV (relative to the scenario file)", claims)
+        check_claims_file(claims, source, "scenario.claims")
     return s.Meta(name=m.name, title=m.name if m.title is None else m.title, description=m.description,
                   start=m.start, end=m.end, step_hours=m.step_hours, seed=m.seed, claims=claims)
 
 
+GEOJSON = "a GeoJSON file (a FeatureCollection or a Feature, as UTF-8 JSON)"
+
+
 def _read_features(file: str, source: str, key: str, base_dir: Path) -> dict[str, Any]:
+    """The named shapes of a GeoJSON file; errors name the file but never quote its contents."""
     path = (base_dir / file).resolve()
+    if not path.exists():
+        raise ScenarioError(source, f"{key}.file", "an existing GeoJSON file", str(path),
+                            "The file does not exist (the path is relative to the scenario file).")
+    if not path.is_file():
+        raise ScenarioError(source, f"{key}.file", GEOJSON, str(path),
+                            "It is a directory, not a file." if path.is_dir() else "It is not a regular file.")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(source, f"{key}.file", GEOJSON, str(path), "It is not UTF-8 text (a binary file?).") from None
+    except OSError as exc:
+        raise ScenarioError(source, f"{key}.file", GEOJSON, str(path),
+                            f"It cannot be read ({exc.strerror or exc}).") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ScenarioError(source, f"{key}.file", GEOJSON, str(path),
+                            f"It is not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).") from None
+    except RecursionError:
+        raise ScenarioError(source, f"{key}.file", GEOJSON, str(path), "Its JSON is nested too deeply.") from None
+    try:
         feats = data["features"] if data.get("type") == "FeatureCollection" else [data]
         out = {}
         for i, feat in enumerate(feats):
             name = (feat.get("properties") or {}).get("name", f"feature {i}")
             out[name] = geojson_shape(feat["geometry"])
         return out
-    except FileNotFoundError:
-        raise ScenarioError(source, f"{key}.file", "an existing GeoJSON file", str(path)) from None
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ScenarioError(source, f"{key}.file", "a GeoJSON FeatureCollection", str(path),
-                            f"It could not be read: {exc}") from None
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, ShapelyError) as exc:
+        raise ScenarioError(source, f"{key}.file", GEOJSON, str(path),
+                            f"Its features could not be read ({type(exc).__name__}): each needs a valid `geometry` "
+                            "and a `properties.name`.") from None
 
 
 def _map(m: f.MapSpec, source: str, base_dir: Path) -> s.MapSpec:

@@ -16,6 +16,8 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString, box
 
+from sim.errors import ScenarioError, UsageError
+from sim.limits import check_grid
 from sim.scenario.schema import ROAD_CLASSES, TERRAIN_CLASSES, Place, Scenario, Shape
 from sim.world.graph import GridGraph
 from sim.world.localities import locality_areas, nearest_locality
@@ -104,7 +106,10 @@ def world_key(sc: Scenario) -> str:
 
 
 def build_world(sc: Scenario, cell_km: float | None = None) -> World:
-    """Rasterise a scenario's map. `cell_km` overrides the scenario's cell size."""
+    """Rasterise a scenario's map. `cell_km` overrides the scenario's cell size (a UsageError if the grid it
+    makes is beyond sim.limits.MAX_CELLS). A region that holds no cell centre is a ScenarioError."""
+    if cell_km:
+        check_grid(sc.map.bbox, cell_km, "cell_km", "cell_km", UsageError)
     grid = GridGeometry.covering(sc.map.bbox, cell_km or sc.map.cell_km)
     terrain = np.full(grid.shape, TERRAIN_CLASSES.index(sc.map.base_terrain), dtype=np.int8)
     for area in sc.terrain:
@@ -118,6 +123,13 @@ def build_world(sc: Scenario, cell_km: float | None = None) -> World:
 
     region_geom = sc.map.region if sc.map.region is not None else box(*sc.map.bbox)
     region = polygon_mask(grid, region_geom)
+    if not region.any():
+        key = "map.region" if sc.map.region is not None else "map.bbox"
+        raise ScenarioError(sc.source, key, "a region holding at least one cell centre of the grid (an area > 0 km²)",
+                            sc.map.region_name or list(sc.map.bbox),
+                            f"No cell of {grid.cell_km:g} km has its centre inside it: the region lies outside the "
+                            "bbox, or is smaller than a cell, or the bbox spans so much of the globe that the map's "
+                            "equal-area projection folds it up.")
 
     footprint = np.full(grid.shape, -1, dtype=np.int16)
     value = np.zeros(grid.shape, dtype=np.float32)
