@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from sim.argtypes import host_name, seed_int, whole_number
 from sim.errors import BadiaError, ScenarioError, UsageError
+from sim.limits import MAX_DAYS  # the longest run: the same bound as sim.run(days=) and experiments
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     from sim.rundata import Run
 
 EXIT_BAD_INPUT = 2
-MAX_DAYS = 3650  # the longest run `--days` accepts: ten years of simulated time
 day_count = whole_number(1, MAX_DAYS)  # the argparse type of every --days flag
 
 
