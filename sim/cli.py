@@ -169,20 +169,60 @@ def comparison_text(run: Run, claims: pd.DataFrame) -> str:
     return "\n\n".join(parts)
 
 
+def file_format(path: Path) -> str:
+    """Which format a .toml file is written in: 'experiment' (an [experiment] table), 'lesson' (a [lesson]
+    table) or 'scenario' (anything else, including files that do not parse: the scenario loader names the
+    problem)."""
+    import tomllib
+
+    try:
+        top = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return "scenario"
+    return next((kind for kind in ("experiment", "lesson") if isinstance(top.get(kind), dict)), "scenario")
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from sim import catalog
+
+    for f in args.files:
+        path = catalog.resolve(f)
+        kind = file_format(path) if path.is_file() else "scenario"
+        print(f"{f}: ok — " + {"experiment": _validate_experiment, "lesson": _validate_lesson}.get(
+            kind, _validate_scenario)(path))
+    return 0
+
+
+def _validate_scenario(path: Path) -> str:
     from sim.scenario import load_scenario
     from sim.world.world import build_world
 
-    for f in args.files:
-        sc = load_scenario(catalog.resolve(f))
-        world = build_world(sc)
-        extra = "".join(f", {n} {what}" for n, what in ((len(sc.orders), "orders"), (len(sc.barriers), "barriers"),
-                                                         (len(world.locality_names), "localities")) if n)
-        print(f"{f}: ok — {sc.meta.name}: {len(sc.factions)} factions, {len(sc.units)} units, "
-              f"{len(sc.places)} places, {len(sc.roads)} roads{extra}; grid {world.shape[0]}x{world.shape[1]} "
-              f"of {world.grid.cell_km:g} km, region {world.region_area_km2:,.0f} km²")
-    return 0
+    sc = load_scenario(path)
+    world = build_world(sc)
+    extra = "".join(f", {n} {what}" for n, what in ((len(sc.orders), "orders"), (len(sc.barriers), "barriers"),
+                                                     (len(world.locality_names), "localities")) if n)
+    return (f"{sc.meta.name}: {len(sc.factions)} factions, {len(sc.units)} units, "
+            f"{len(sc.places)} places, {len(sc.roads)} roads{extra}; grid {world.shape[0]}x{world.shape[1]} "
+            f"of {world.grid.cell_km:g} km, region {world.region_area_km2:,.0f} km²")
+
+
+def _validate_experiment(path: Path) -> str:
+    from sim.batch.experiment import load_experiment
+
+    exp = load_experiment(path)
+    params = ", ".join(exp.parameter_names) or "none"
+    return (f"experiment {exp.name}: scenario {exp.scenario_name}, design {exp.kind}, {exp.days} days, "
+            f"parameters: {params}")
+
+
+def _validate_lesson(path: Path) -> str:
+    from sim.dashboard.lesson_catalog import read_lesson
+
+    if path.name != "lesson.toml":
+        raise UsageError(str(path), "", "a lesson's lesson.toml (in the lesson's directory, beside lesson.md)",
+                         path.name)
+    les = read_lesson(path.parent)
+    return f"lesson {les.slug}: {les.title!r}, {les.summary()}"
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
@@ -294,8 +334,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="override a scenario key, e.g. --set combat.aimed_rate=0.04 (repeatable)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(func=cmd_run)
-    val = sub.add_parser("validate", help="check scenario files (paths or shipped names)")
-    val.add_argument("files", nargs="+", metavar="SCENARIO")
+    val = sub.add_parser("validate", help="check scenario, experiment and lesson files (paths or shipped names)")
+    val.add_argument("files", nargs="+", metavar="FILE",
+                     help="a scenario file or shipped name, an experiment file (an [experiment] table) or a "
+                          "lesson.toml")
     val.set_defaults(func=cmd_validate)
     lst = sub.add_parser("scenarios", help="list the shipped scenarios")
     lst.set_defaults(func=cmd_scenarios)

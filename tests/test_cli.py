@@ -250,3 +250,18 @@ def test_an_oserror_at_the_edges_is_one_paragraph(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(sim.cli, "cmd_scenarios", unplugged)
     code, _, err = cli(capsys, "scenarios")
     assert code == 2 and err == "error: Connection reset by peer\n"
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_validate_takes_experiment_and_lesson_files(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = cli(capsys, "validate", str(ROOT / "experiments" / "corridor_sweep.toml"),
+                       str(ROOT / "scenarios" / "lessons" / "red_line" / "lesson.toml"))
+    assert code == 0
+    assert "ok — experiment corridor_sweep: scenario corridor, design factorial" in out
+    assert "ok — lesson red_line:" in out
+    bad = tmp_path / "exp.toml"
+    bad.write_text((ROOT / "experiments" / "corridor_sweep.toml").read_text().replace("[design]", "[desing]"))
+    code, _, err = cli(capsys, "validate", str(bad))
+    assert code == 2 and one_paragraph(err) and "desing" in err and "Did you mean 'design'" in err
