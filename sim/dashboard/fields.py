@@ -65,7 +65,13 @@ def _text(v: Any) -> str:
 
 
 def parameter_overrides(rows: list[dict[str, Any]] | None) -> dict[str, Any]:
-    """Overrides for the rows whose value the user changed."""
+    """Overrides for the rows whose value the user changed; rows that are not {key, default, value} objects with a
+    text key are a UsageError."""
+    if rows is not None and not isinstance(rows, list):
+        raise UsageError("form", "parameters", "a table of parameter rows", type(rows).__name__)
+    for r in rows or []:
+        if not isinstance(r, dict) or not isinstance(r.get("key"), str):
+            raise UsageError("form", "parameters", "rows with a parameter name in 'key'", str(r)[:60])
     changed = [f"{r['key']}={str(r.get('value', '')).strip()}" for r in rows or []
                if str(r.get("value", "")).strip() != str(r.get("default", "")).strip()]
     for item in changed:
