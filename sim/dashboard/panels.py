@@ -147,7 +147,14 @@ def _slider_day(dates: list[str], row: dict[str, Any]) -> int:
     return min(dates.index(date) + 1, len(dates) - 1) if date in dates else 0
 
 
-def _register_day_controls(app: Dash, p: str, cache: ResultCache, days_of: Any, event_rows: bool) -> None:
+def cached(cache: ResultCache, key: str | None, kind: type) -> Any:
+    """The cached result under `key` if it is a `kind` (a Shown for the one-run panel, a Pair for the two-run
+    one), else None: a key the page sends may be stale, made up, or another panel's."""
+    item = cache.get(key)
+    return item if isinstance(item, kind) else None
+
+
+def _register_day_controls(app: Dash, p: str, cache: ResultCache, kind: type, event_rows: bool) -> None:
     inputs = [Input(f"{p}-key", "data"), Input(f"{p}-tick", "n_intervals")]
     states = [State(f"{p}-day", "value")]
     checks = [guard.key, guard.count, guard.day]
@@ -159,11 +166,11 @@ def _register_day_controls(app: Dash, p: str, cache: ResultCache, days_of: Any, 
     @guard.callback(app, Output(f"{p}-day", "max"), Output(f"{p}-day", "marks"), Output(f"{p}-day", "value"),
                     *inputs, *states, prevent_initial_call=True, checks=checks)
     def _slider(key: str | None, _tick: int, *rest: Any) -> tuple:
-        item = cache.get(key)
+        item = cached(cache, key, kind)
         if item is None:
             return no_update, no_update, no_update
         dates = (item.a if isinstance(item, Pair) else item).run.dates
-        last = days_of(item)
+        last = item.days
         value = rest[1] if event_rows else rest[0]
         if ctx.triggered_id == f"{p}-key":
             return last, _marks(dates[: last + 1]), last
@@ -195,7 +202,7 @@ def _download_png(fig: Any, name: str) -> tuple:
 
 def register_run_panel(app: Dash, p: str, cache: ResultCache) -> None:
     """Callbacks of the one-run panel under prefix `p`."""
-    _register_day_controls(app, p, cache, lambda d: d.days, event_rows=True)
+    _register_day_controls(app, p, cache, Shown, event_rows=True)
 
     @guard.callback(app, Output(f"{p}-map", "figure"), Output(f"{p}-drawn", "data"),
                     Output(f"{p}-curves", "figure"), Output(f"{p}-events", "data"),
@@ -205,7 +212,7 @@ def register_run_panel(app: Dash, p: str, cache: ResultCache) -> None:
                     State(f"{p}-drawn", "data"), prevent_initial_call=True,
                     checks=(guard.day, guard.text_list, guard.key, guard.key))
     def _draw(day: int, all_days: list[str], key: str | None, drawn: str | None) -> tuple:
-        shown: Shown | None = cache.get(key)
+        shown: Shown | None = cached(cache, key, Shown)
         if shown is None:
             return no_update, no_update, no_update, no_update, no_update, no_update, no_update, HIDDEN
         run = shown.run
@@ -224,7 +231,7 @@ def register_run_panel(app: Dash, p: str, cache: ResultCache) -> None:
                     prevent_initial_call=True, checks=(guard.count, guard.count, guard.count, guard.key, guard.day),
                     message=f"{p}-export-msg")
     def _export(_a: int, _b: int, _c: int, key: str | None, day: int) -> tuple:
-        shown: Shown | None = cache.get(key)
+        shown: Shown | None = cached(cache, key, Shown)
         if shown is None:
             return no_update, "Nothing to export yet: run a scenario first."
         run = shown.run
@@ -239,7 +246,7 @@ def register_run_panel(app: Dash, p: str, cache: ResultCache) -> None:
 
 def register_pair_panel(app: Dash, p: str, cache: ResultCache) -> None:
     """Callbacks of the two-run panel under prefix `p`."""
-    _register_day_controls(app, p, cache, lambda pair: pair.days, event_rows=False)
+    _register_day_controls(app, p, cache, Pair, event_rows=False)
 
     @guard.callback(app, Output(f"{p}-map-a", "figure"), Output(f"{p}-map-b", "figure"),
                     Output(f"{p}-diff", "figure"), Output(f"{p}-curves", "figure"), Output(f"{p}-drawn", "data"),
@@ -247,7 +254,7 @@ def register_pair_panel(app: Dash, p: str, cache: ResultCache) -> None:
                     State(f"{p}-drawn", "data"), prevent_initial_call=True,
                     checks=(guard.day, guard.key, guard.key))
     def _draw(day: int, key: str | None, drawn: str | None) -> tuple:
-        pair: Pair | None = cache.get(key)
+        pair: Pair | None = cached(cache, key, Pair)
         if pair is None:
             return no_update, no_update, no_update, no_update, no_update, HIDDEN
         day = max(0, min(int(day or 0), pair.days))
@@ -265,7 +272,7 @@ def register_pair_panel(app: Dash, p: str, cache: ResultCache) -> None:
                     prevent_initial_call=True, checks=(guard.count, guard.count, guard.count, guard.key, guard.day),
                     message=f"{p}-export-msg")
     def _export(_a: int, _b: int, _c: int, key: str | None, day: int) -> tuple:
-        pair: Pair | None = cache.get(key)
+        pair: Pair | None = cached(cache, key, Pair)
         if pair is None:
             return no_update, "Nothing to export yet."
         a, b = pair.a.run, pair.b.run
