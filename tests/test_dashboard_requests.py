@@ -172,6 +172,9 @@ def test_malformed_values_are_named_in_the_message(served: tuple) -> None:
     assert "batch-run.value" in got["batch-message"]["children"]
     long = answer(post(client, body(app, output_of(app, "run-key.data@"), [1, "x" * 100_000])))
     assert len(long["run-message"]["children"]) < 400  # the value is cut, never echoed whole
+    for values in ([1, "y" * 900, None, None, [], None], [1, "corridor", "9" * 900, None, [], None]):
+        got = answer(post(client, body(app, go, values)))  # passes the check, refused by the callback
+        assert "Cannot run" in got["run-message"]["children"] and len(got["run-message"]["children"]) < 400
 
 
 def test_the_batch_view_refuses_a_saved_run_directory(served: tuple, runs: Path) -> None:

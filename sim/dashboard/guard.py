@@ -46,12 +46,10 @@ class Malformed(Exception):  # noqa: N818 - internal signal, never shown as such
         self.found = preview(found)
 
 
-def preview(value: Any, width: int = 60) -> str:
-    """A short text view of any value, for messages (a long value is cut, never echoed whole)."""
+def preview(value: Any, width: int = 60) -> Any:
+    """A value as a message may show it: itself if short, else the start of its text (never echoed whole)."""
     text = value if isinstance(value, str) else repr(value)
-    if len(text) > width:
-        text = f"{text[:width]}… ({len(text)} characters)"
-    return text
+    return f"{text[:width]}… ({len(text)} characters)" if len(text) > width else value
 
 
 # ---------------------------------------------------------------------------------------------------- checks
