@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_dashboard_fixtures import make_batch, make_saved_run
 
-from sim.dashboard import batchdata, exports
+from sim.dashboard import batchdata, exports, guard
 from sim.dashboard.app import create_app
 from sim.dashboard.jobs import Jobs
 from sim.errors import BatchError
@@ -189,6 +189,24 @@ def test_the_batch_view_refuses_a_saved_run_directory(served: tuple, runs: Path)
     with pytest.raises(BatchError, match="expected a batch directory"):
         batchdata.read_batch(runs / "empty")
     assert len(batchdata.read_batch(runs / "sweep").runs) == 6
+
+
+@pytest.mark.parametrize(("check", "good", "bad"), [
+    (guard.count, [None, 0, 3, 3.0], [True, -1, 1.5, float("inf"), float("nan"), 1e12, "3", [1]]),
+    (guard.text(), [None, "", "corridor"], [1, ["a"], {"a": 1}, "x" * 1001]),
+    (guard.field, [None, "12", 12, 2**63 - 1], [True, float("inf"), 2**64, [1], "x" * 1001]),
+    (guard.rows, [None, [], [{"key": "a", "value": 1.5, "default": None}]],
+     ["rows", [1], [{"key": ["a"]}], [{"key": "x" * 1001}], [{1: "a"}]]),
+    (guard.cell, [None, {"row": 0, "column": 1}, {}], [[0], {"row": -1}, {"row": "0"}, {"row": [0]}]),
+    (guard.choice("a", "b"), [None, "a"], ["c", 1, ["a"]]),
+    (guard.text_list, [None, [], ["all"]], ["all", [1], [["all"]]]),
+    (guard.flag, [None, True], [0, "true"])])
+def test_checks_pass_what_the_page_sends_and_refuse_the_rest(check: Any, good: list, bad: list) -> None:
+    for value in good:
+        assert check(value) == value
+    for value in bad:
+        with pytest.raises(guard.Malformed):
+            check(value)
 
 
 def _shapes(app: Any) -> list[tuple[str, Any]]:

@@ -104,7 +104,9 @@ def flag(value: Any) -> bool | None:
 
 def field(value: Any) -> str | int | float | None:
     """A form field (seed, days): text or a number; its meaning is checked by sim.dashboard.fields."""
-    if value is None or (isinstance(value, str) and len(value) <= MAX_TEXT) or _real(value):
+    if value is None or (isinstance(value, str) and len(value) <= MAX_TEXT):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and abs(value) < 2**64:
         return value
     raise Malformed(f"a text of at most {MAX_TEXT} characters or a number", value)
 
