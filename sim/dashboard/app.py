@@ -10,7 +10,7 @@ from pathlib import Path
 
 from dash import Dash, dcc, html
 
-from sim.dashboard import safety, view_batch, view_compare, view_lessons, view_run
+from sim.dashboard import guard, safety, view_batch, view_compare, view_lessons, view_run
 from sim.dashboard.jobs import Jobs, ResultCache
 
 CSS = """
@@ -35,8 +35,12 @@ button.primary { background: #2c6e49; color: white; border: none; font-weight: 6
 """
 
 
-def create_app(runs_dir: str | Path = "runs") -> Dash:
-    """The dashboard app serving `runs_dir` (saved runs and batches) and the shipped scenarios."""
+def create_app(runs_dir: str | Path = "runs", strict: bool = False) -> Dash:
+    """The dashboard app serving `runs_dir` (saved runs and batches) and the shipped scenarios.
+
+    Malformed requests get a message (sim.dashboard.guard); with `strict` (the tests), an unexpected error in a
+    callback propagates (HTTP 500) instead of being logged and reported as an internal error.
+    """
     runs = safety.RunsRoot(runs_dir)
     jobs = Jobs(ResultCache())
     app = Dash(__name__, title="Badia dashboard", suppress_callback_exceptions=True)
@@ -54,5 +58,7 @@ def create_app(runs_dir: str | Path = "runs") -> Dash:
     view_batch.register(app, runs, jobs)
     view_compare.register(app, runs, jobs)
     view_lessons.register(app, jobs)
+    guard.refuse_malformed_bodies(app)
     app.server.config["BADIA_RUNS"] = str(runs.root)
+    app.server.config["BADIA_STRICT"] = strict
     return app

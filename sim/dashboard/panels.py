@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 from dash import Dash, Input, Output, State, ctx, dash_table, dcc, html, no_update
 
-from sim.dashboard import exports, figures
+from sim.dashboard import exports, figures, guard
 from sim.dashboard.jobs import ResultCache
 from sim.errors import BadiaError
 from sim.model import EVENT_COLUMNS
@@ -147,21 +147,30 @@ def _slider_day(dates: list[str], row: dict[str, Any]) -> int:
     return min(dates.index(date) + 1, len(dates) - 1) if date in dates else 0
 
 
-def _register_day_controls(app: Dash, p: str, cache: ResultCache, days_of: Any, event_rows: bool) -> None:
+def cached(cache: ResultCache, key: str | None, kind: type) -> Any:
+    """The cached result under `key` if it is a `kind` (a Shown for the one-run panel, a Pair for the two-run
+    one), else None: a key the page sends may be stale, made up, or another panel's."""
+    item = cache.get(key)
+    return item if isinstance(item, kind) else None
+
+
+def _register_day_controls(app: Dash, p: str, cache: ResultCache, kind: type, event_rows: bool) -> None:
     inputs = [Input(f"{p}-key", "data"), Input(f"{p}-tick", "n_intervals")]
     states = [State(f"{p}-day", "value")]
+    checks = [guard.key, guard.count, guard.day]
     if event_rows:
         inputs.append(Input(f"{p}-events", "active_cell"))
         states.append(State(f"{p}-events", "data"))
+        checks = [guard.key, guard.count, guard.cell, guard.day, guard.rows]
 
-    @app.callback(Output(f"{p}-day", "max"), Output(f"{p}-day", "marks"), Output(f"{p}-day", "value"),
-                  *inputs, *states, prevent_initial_call=True)
+    @guard.callback(app, Output(f"{p}-day", "max"), Output(f"{p}-day", "marks"), Output(f"{p}-day", "value"),
+                    *inputs, *states, prevent_initial_call=True, checks=checks)
     def _slider(key: str | None, _tick: int, *rest: Any) -> tuple:
-        item = cache.get(key)
+        item = cached(cache, key, kind)
         if item is None:
             return no_update, no_update, no_update
         dates = (item.a if isinstance(item, Pair) else item).run.dates
-        last = days_of(item)
+        last = item.days
         value = rest[1] if event_rows else rest[0]
         if ctx.triggered_id == f"{p}-key":
             return last, _marks(dates[: last + 1]), last
@@ -172,9 +181,10 @@ def _register_day_controls(app: Dash, p: str, cache: ResultCache, days_of: Any, 
             return no_update, no_update, _slider_day(dates, rows[cell["row"]])
         return no_update, no_update, no_update
 
-    @app.callback(Output(f"{p}-tick", "disabled"), Output(f"{p}-play", "children"),
-                  Input(f"{p}-play", "n_clicks"), Input(f"{p}-day", "value"), Input(f"{p}-key", "data"),
-                  State(f"{p}-day", "max"), State(f"{p}-tick", "disabled"), prevent_initial_call=True)
+    @guard.callback(app, Output(f"{p}-tick", "disabled"), Output(f"{p}-play", "children"),
+                    Input(f"{p}-play", "n_clicks"), Input(f"{p}-day", "value"), Input(f"{p}-key", "data"),
+                    State(f"{p}-day", "max"), State(f"{p}-tick", "disabled"), prevent_initial_call=True,
+                    checks=(guard.count, guard.day, guard.key, guard.day, guard.flag))
     def _play(_clicks: int, value: int, _key: str, last: int, disabled: bool) -> tuple:
         if ctx.triggered_id == f"{p}-play":
             playing = bool(disabled) and (value or 0) < (last or 0)
@@ -192,16 +202,17 @@ def _download_png(fig: Any, name: str) -> tuple:
 
 def register_run_panel(app: Dash, p: str, cache: ResultCache) -> None:
     """Callbacks of the one-run panel under prefix `p`."""
-    _register_day_controls(app, p, cache, lambda d: d.days, event_rows=True)
+    _register_day_controls(app, p, cache, Shown, event_rows=True)
 
-    @app.callback(Output(f"{p}-map", "figure"), Output(f"{p}-drawn", "data"), Output(f"{p}-curves", "figure"),
-                  Output(f"{p}-events", "data"), Output(f"{p}-events-title", "children"),
-                  Output(f"{p}-captures", "data"), Output(f"{p}-captures-title", "children"),
-                  Output(f"{p}-panel", "style"),
-                  Input(f"{p}-day", "value"), Input(f"{p}-events-all", "value"), Input(f"{p}-key", "data"),
-                  State(f"{p}-drawn", "data"), prevent_initial_call=True)
+    @guard.callback(app, Output(f"{p}-map", "figure"), Output(f"{p}-drawn", "data"),
+                    Output(f"{p}-curves", "figure"), Output(f"{p}-events", "data"),
+                    Output(f"{p}-events-title", "children"), Output(f"{p}-captures", "data"),
+                    Output(f"{p}-captures-title", "children"), Output(f"{p}-panel", "style"),
+                    Input(f"{p}-day", "value"), Input(f"{p}-events-all", "value"), Input(f"{p}-key", "data"),
+                    State(f"{p}-drawn", "data"), prevent_initial_call=True,
+                    checks=(guard.day, guard.text_list, guard.key, guard.key))
     def _draw(day: int, all_days: list[str], key: str | None, drawn: str | None) -> tuple:
-        shown: Shown | None = cache.get(key)
+        shown: Shown | None = cached(cache, key, Shown)
         if shown is None:
             return no_update, no_update, no_update, no_update, no_update, no_update, no_update, HIDDEN
         run = shown.run
@@ -214,12 +225,13 @@ def register_run_panel(app: Dash, p: str, cache: ResultCache) -> None:
         return (figures.map_figure(run, day, shown.title), key, figures.run_curves_figure(run, shown.claims), rows,
                 title, captures, captures_title, SHOWN)
 
-    @app.callback(Output(f"{p}-download", "data"), Output(f"{p}-export-msg", "children"),
-                  Input(f"{p}-png-map", "n_clicks"), Input(f"{p}-png-curves", "n_clicks"),
-                  Input(f"{p}-csv", "n_clicks"), State(f"{p}-key", "data"), State(f"{p}-day", "value"),
-                  prevent_initial_call=True)
+    @guard.callback(app, Output(f"{p}-download", "data"), Output(f"{p}-export-msg", "children"),
+                    Input(f"{p}-png-map", "n_clicks"), Input(f"{p}-png-curves", "n_clicks"),
+                    Input(f"{p}-csv", "n_clicks"), State(f"{p}-key", "data"), State(f"{p}-day", "value"),
+                    prevent_initial_call=True, checks=(guard.count, guard.count, guard.count, guard.key, guard.day),
+                    message=f"{p}-export-msg")
     def _export(_a: int, _b: int, _c: int, key: str | None, day: int) -> tuple:
-        shown: Shown | None = cache.get(key)
+        shown: Shown | None = cached(cache, key, Shown)
         if shown is None:
             return no_update, "Nothing to export yet: run a scenario first."
         run = shown.run
@@ -234,14 +246,15 @@ def register_run_panel(app: Dash, p: str, cache: ResultCache) -> None:
 
 def register_pair_panel(app: Dash, p: str, cache: ResultCache) -> None:
     """Callbacks of the two-run panel under prefix `p`."""
-    _register_day_controls(app, p, cache, lambda pair: pair.days, event_rows=False)
+    _register_day_controls(app, p, cache, Pair, event_rows=False)
 
-    @app.callback(Output(f"{p}-map-a", "figure"), Output(f"{p}-map-b", "figure"), Output(f"{p}-diff", "figure"),
-                  Output(f"{p}-curves", "figure"), Output(f"{p}-drawn", "data"), Output(f"{p}-panel", "style"),
-                  Input(f"{p}-day", "value"), Input(f"{p}-key", "data"), State(f"{p}-drawn", "data"),
-                  prevent_initial_call=True)
+    @guard.callback(app, Output(f"{p}-map-a", "figure"), Output(f"{p}-map-b", "figure"),
+                    Output(f"{p}-diff", "figure"), Output(f"{p}-curves", "figure"), Output(f"{p}-drawn", "data"),
+                    Output(f"{p}-panel", "style"), Input(f"{p}-day", "value"), Input(f"{p}-key", "data"),
+                    State(f"{p}-drawn", "data"), prevent_initial_call=True,
+                    checks=(guard.day, guard.key, guard.key))
     def _draw(day: int, key: str | None, drawn: str | None) -> tuple:
-        pair: Pair | None = cache.get(key)
+        pair: Pair | None = cached(cache, key, Pair)
         if pair is None:
             return no_update, no_update, no_update, no_update, no_update, HIDDEN
         day = max(0, min(int(day or 0), pair.days))
@@ -253,12 +266,13 @@ def register_pair_panel(app: Dash, p: str, cache: ResultCache) -> None:
         return (figures.map_figure(a, day, ta, 480), figures.map_figure(b, day, tb, 480), diff,
                 figures.pair_curves_figure(a, b, pair.labels), key, SHOWN)
 
-    @app.callback(Output(f"{p}-download", "data"), Output(f"{p}-export-msg", "children"),
-                  Input(f"{p}-png-diff", "n_clicks"), Input(f"{p}-png-curves", "n_clicks"),
-                  Input(f"{p}-csv", "n_clicks"), State(f"{p}-key", "data"), State(f"{p}-day", "value"),
-                  prevent_initial_call=True)
+    @guard.callback(app, Output(f"{p}-download", "data"), Output(f"{p}-export-msg", "children"),
+                    Input(f"{p}-png-diff", "n_clicks"), Input(f"{p}-png-curves", "n_clicks"),
+                    Input(f"{p}-csv", "n_clicks"), State(f"{p}-key", "data"), State(f"{p}-day", "value"),
+                    prevent_initial_call=True, checks=(guard.count, guard.count, guard.count, guard.key, guard.day),
+                    message=f"{p}-export-msg")
     def _export(_a: int, _b: int, _c: int, key: str | None, day: int) -> tuple:
-        pair: Pair | None = cache.get(key)
+        pair: Pair | None = cached(cache, key, Pair)
         if pair is None:
             return no_update, "Nothing to export yet."
         a, b = pair.a.run, pair.b.run

@@ -9,7 +9,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from sim.batch import plots
 from sim.batch.summary import bands as band_table
-from sim.dashboard import batchdata, figures, safety
+from sim.dashboard import batchdata, figures, guard, safety
 from sim.dashboard.jobs import Jobs
 from sim.dashboard.panels import register_run_panel, run_panel
 from sim.dashboard.runner import RunSpec, single
@@ -17,6 +17,7 @@ from sim.dashboard.view_run import progress_block, register_poll
 from sim.errors import BadiaError, DashboardPathError, UsageError
 
 P = "batch"
+MEASURES = ("gained_km2", "area_km2")  # the outcomes the view offers
 
 
 def layout(runs: safety.RunsRoot) -> html.Div:
@@ -61,12 +62,15 @@ def register(app: Dash, runs: safety.RunsRoot, jobs: Jobs) -> None:
     register_run_panel(app, P, jobs.cache)
     register_poll(app, P, jobs)
 
-    @app.callback(Output(f"{P}-bands", "figure"), Output(f"{P}-bands", "style"), Output(f"{P}-outcome", "figure"),
-                  Output(f"{P}-outcome", "style"), Output(f"{P}-summary", "children"), Output(f"{P}-run", "options"),
-                  Output(f"{P}-message", "children", allow_duplicate=True),
-                  Input(f"{P}-dir", "value"), Input(f"{P}-measure", "value"), prevent_initial_call=True)
+    @guard.callback(app, Output(f"{P}-bands", "figure"), Output(f"{P}-bands", "style"),
+                    Output(f"{P}-outcome", "figure"), Output(f"{P}-outcome", "style"),
+                    Output(f"{P}-summary", "children"), Output(f"{P}-run", "options"),
+                    Output(f"{P}-message", "children", allow_duplicate=True),
+                    Input(f"{P}-dir", "value"), Input(f"{P}-measure", "value"), prevent_initial_call=True,
+                    checks=(guard.text(), guard.choice(*MEASURES)), message=f"{P}-message")
     def _batch(rel: str | None, measure: str) -> tuple:
         hidden = {"display": "none"}
+        measure = measure or MEASURES[0]
         if not rel:
             return no_update, hidden, no_update, hidden, "", [], ""
         try:
@@ -91,10 +95,11 @@ def register(app: Dash, runs: safety.RunsRoot, jobs: Jobs) -> None:
                             "value": int(r["run_id"])})
         return bands, shown, outcome, ostyle, summary, options, ""
 
-    @app.callback(Output(f"{P}-job", "data"), Output(f"{P}-poll", "disabled", allow_duplicate=True),
-                  Output(f"{P}-message", "children", allow_duplicate=True),
-                  Input(f"{P}-show", "n_clicks"), State(f"{P}-dir", "value"), State(f"{P}-run", "value"),
-                  prevent_initial_call=True)
+    @guard.callback(app, Output(f"{P}-job", "data"), Output(f"{P}-poll", "disabled", allow_duplicate=True),
+                    Output(f"{P}-message", "children", allow_duplicate=True),
+                    Input(f"{P}-show", "n_clicks"), State(f"{P}-dir", "value"), State(f"{P}-run", "value"),
+                    prevent_initial_call=True, checks=(guard.count, guard.text(), guard.whole(0)),
+                    message=f"{P}-message")
     def _show(_n: int, rel: str | None, run_id: int | None) -> tuple:
         try:
             if run_id is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from sim import catalog
-from sim.dashboard import fields, safety
+from sim.dashboard import fields, guard, safety
 from sim.dashboard.jobs import Jobs
 from sim.dashboard.panels import Shown, pair_panel, register_pair_panel
 from sim.dashboard.runner import RunSpec, open_saved, pair
@@ -57,9 +57,12 @@ def register(app: Dash, runs: safety.RunsRoot, jobs: Jobs) -> None:
     side_states = [State(f"{P}-{s}-{f}", "value") for s in ("A", "B")
                    for f in ("source", "scenario", "seed", "days", "overrides", "saved")]
 
-    @app.callback(Output(f"{P}-job", "data"), Output(f"{P}-poll", "disabled", allow_duplicate=True),
-                  Output(f"{P}-message", "children", allow_duplicate=True),
-                  Input(f"{P}-go", "n_clicks"), *side_states, prevent_initial_call=True)
+    side_checks = (guard.choice("scenario", "saved"), guard.text(), guard.field, guard.field,
+                   guard.text(guard.MAX_LONG_TEXT), guard.text())
+    @guard.callback(app, Output(f"{P}-job", "data"), Output(f"{P}-poll", "disabled", allow_duplicate=True),
+                    Output(f"{P}-message", "children", allow_duplicate=True),
+                    Input(f"{P}-go", "n_clicks"), *side_states, prevent_initial_call=True,
+                    checks=(guard.count, *side_checks, *side_checks), message=f"{P}-message")
     def _go(_n: int, *values: str) -> tuple:
         try:
             a = side_source(runs, *values[:6], label="A")

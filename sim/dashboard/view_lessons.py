@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
-from sim.dashboard import lesson_catalog
+from sim.dashboard import guard, lesson_catalog
 from sim.dashboard.jobs import Jobs
 from sim.dashboard.panels import pair_panel, register_pair_panel
 from sim.dashboard.runner import RunSpec, pair
@@ -43,7 +43,8 @@ def register(app: Dash, jobs: Jobs) -> None:
     register_pair_panel(app, P, jobs.cache)
     register_poll(app, P, jobs)
 
-    @app.callback(Output(f"{P}-text", "children"), Input(f"{P}-pick", "value"))
+    @guard.callback(app, Output(f"{P}-text", "children"), Input(f"{P}-pick", "value"), checks=(guard.text(),),
+                    message=f"{P}-text")
     def _text(slug: str | None) -> str:
         try:
             les = lesson_catalog.lesson(slug)
@@ -51,9 +52,10 @@ def register(app: Dash, jobs: Jobs) -> None:
             return f"**{exc}**"
         return f"*Baseline:* {les.baseline_label}. *What-if:* {les.summary()}.\n\n{les.text}"
 
-    @app.callback(Output(f"{P}-job", "data"), Output(f"{P}-poll", "disabled", allow_duplicate=True),
-                  Output(f"{P}-message", "children", allow_duplicate=True),
-                  Input(f"{P}-go", "n_clicks"), State(f"{P}-pick", "value"), prevent_initial_call=True)
+    @guard.callback(app, Output(f"{P}-job", "data"), Output(f"{P}-poll", "disabled", allow_duplicate=True),
+                    Output(f"{P}-message", "children", allow_duplicate=True),
+                    Input(f"{P}-go", "n_clicks"), State(f"{P}-pick", "value"), prevent_initial_call=True,
+                    checks=(guard.count, guard.text()), message=f"{P}-message")
     def _go(_n: int, slug: str | None) -> tuple:
         try:
             les = lesson_catalog.lesson(slug)

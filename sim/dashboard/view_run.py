@@ -8,7 +8,7 @@ from typing import Any
 from dash import Dash, Input, Output, State, dash_table, dcc, html, no_update
 
 from sim import api, catalog
-from sim.dashboard import fields, safety
+from sim.dashboard import fields, guard, safety
 from sim.dashboard.jobs import Jobs
 from sim.dashboard.panels import register_run_panel, run_panel
 from sim.dashboard.runner import RunSpec, open_saved, single
@@ -72,11 +72,12 @@ def poll_job(jobs: Jobs, job_id: str | None) -> tuple[Any, Any, str, Any, bool, 
 def register_poll(app: Dash, p: str, jobs: Jobs) -> None:
     """The poll callback of a view whose job result goes into `{p}-key`."""
 
-    @app.callback(Output(f"{p}-progress", "value"), Output(f"{p}-progress", "max"),
-                  Output(f"{p}-progress-text", "children"), Output(f"{p}-key", "data", allow_duplicate=True),
-                  Output(f"{p}-poll", "disabled", allow_duplicate=True),
-                  Output(f"{p}-message", "children", allow_duplicate=True),
-                  Input(f"{p}-poll", "n_intervals"), State(f"{p}-job", "data"), prevent_initial_call=True)
+    @guard.callback(app, Output(f"{p}-progress", "value"), Output(f"{p}-progress", "max"),
+                    Output(f"{p}-progress-text", "children"), Output(f"{p}-key", "data", allow_duplicate=True),
+                    Output(f"{p}-poll", "disabled", allow_duplicate=True),
+                    Output(f"{p}-message", "children", allow_duplicate=True),
+                    Input(f"{p}-poll", "n_intervals"), State(f"{p}-job", "data"), prevent_initial_call=True,
+                    checks=(guard.count, guard.key), message=f"{p}-message")
     def _poll(_n: int, job_id: str | None) -> tuple:
         return poll_job(jobs, job_id)
 
@@ -85,8 +86,8 @@ def register(app: Dash, runs: safety.RunsRoot, jobs: Jobs) -> None:
     register_run_panel(app, P, jobs.cache)
     register_poll(app, P, jobs)
 
-    @app.callback(Output(f"{P}-params", "data"), Output(f"{P}-scenario-info", "children"),
-                  Input(f"{P}-scenario", "value"))
+    @guard.callback(app, Output(f"{P}-params", "data"), Output(f"{P}-scenario-info", "children"),
+                    Input(f"{P}-scenario", "value"), checks=(guard.text(),), message=f"{P}-scenario-info")
     def _scenario(name: str | None) -> tuple:
         try:
             sc = api.load(safety.shipped_scenario(name))
@@ -95,11 +96,13 @@ def register(app: Dash, runs: safety.RunsRoot, jobs: Jobs) -> None:
         return fields.named_parameters(sc), (f"{sc.meta.title}. Window {sc.meta.days} days from "
                                              f"{sc.meta.start:%Y-%m-%d}; seed {sc.meta.seed}.")
 
-    @app.callback(Output(f"{P}-job", "data"), Output(f"{P}-poll", "disabled", allow_duplicate=True),
-                  Output(f"{P}-message", "children", allow_duplicate=True),
-                  Input(f"{P}-go", "n_clicks"), State(f"{P}-scenario", "value"), State(f"{P}-seed", "value"),
-                  State(f"{P}-days", "value"), State(f"{P}-params", "data"), State(f"{P}-overrides", "value"),
-                  prevent_initial_call=True)
+    @guard.callback(app, Output(f"{P}-job", "data"), Output(f"{P}-poll", "disabled", allow_duplicate=True),
+                    Output(f"{P}-message", "children", allow_duplicate=True),
+                    Input(f"{P}-go", "n_clicks"), State(f"{P}-scenario", "value"), State(f"{P}-seed", "value"),
+                    State(f"{P}-days", "value"), State(f"{P}-params", "data"), State(f"{P}-overrides", "value"),
+                    prevent_initial_call=True, message=f"{P}-message",
+                    checks=(guard.count, guard.text(), guard.field, guard.field, guard.rows,
+                            guard.text(guard.MAX_LONG_TEXT)))
     def _go(_n: int, name: str, seed: str, days: str, params: list, extra: str) -> tuple:
         try:
             overrides = {**fields.parameter_overrides(params), **fields.overrides_text(extra)}
@@ -109,9 +112,10 @@ def register(app: Dash, runs: safety.RunsRoot, jobs: Jobs) -> None:
             return no_update, True, f"Cannot run: {exc}"
         return jobs.start(f"Running {name}", work), False, ""
 
-    @app.callback(Output(f"{P}-key", "data", allow_duplicate=True),
-                  Output(f"{P}-message", "children", allow_duplicate=True),
-                  Input(f"{P}-open", "n_clicks"), State(f"{P}-saved", "value"), prevent_initial_call=True)
+    @guard.callback(app, Output(f"{P}-key", "data", allow_duplicate=True),
+                    Output(f"{P}-message", "children", allow_duplicate=True),
+                    Input(f"{P}-open", "n_clicks"), State(f"{P}-saved", "value"), prevent_initial_call=True,
+                    checks=(guard.count, guard.text()), message=f"{P}-message")
     def _open(_n: int, rel: str | None) -> tuple:
         try:
             shown = open_saved(runs.resolve(rel, "a saved run directory"))
