@@ -182,8 +182,8 @@ def test_the_batch_view_refuses_a_saved_run_directory(served: tuple, runs: Path)
     got = answer(post(client, body(app, output_of(app, "batch-bands.figure"), ["saved-corridor", "gained_km2"])))
     message = got["batch-message"]["children"]
     assert "Cannot open the batch" in message and "saved-corridor" in message
-    assert "expected a batch directory" in message and "saved run" in message
-    with pytest.raises(BatchError, match="saved-corridor"):
+    assert "expected a batch directory" in message  # the rest may be cut: the test's paths are long
+    with pytest.raises(BatchError, match="saved-corridor.*found 'a run directory"):
         batchdata.read_batch(runs / "saved-corridor")
     (runs / "empty").mkdir(exist_ok=True)
     with pytest.raises(BatchError, match="expected a batch directory"):

@@ -12,7 +12,6 @@ from typing import Any
 import pandas as pd
 
 from sim.batch.store import BatchStore
-from sim.errors import BatchError
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 
@@ -52,29 +51,13 @@ class Batch:
         return self.store.record(run_id)
 
 
-RUN_FILES = ("curves.csv", "control.npz")  # what marks a saved run's directory (sim.io.rundir)
-
-
-def check_batch_dir(path: Path) -> None:
-    """Refuse, with a BatchError naming it, a directory that is not a batch: a batch has manifest.json and the
-    runs/ folder of sim.batch.store's layout; a saved run's directory (curves.csv, control.npz) is not one."""
-    if (path / "manifest.json").is_file() and (path / "runs").is_dir():
-        return
-    expected = "a batch directory (manifest.json and a runs/ folder, as `badia batch` writes)"
-    if all((path / name).is_file() for name in RUN_FILES):
-        raise BatchError(str(path), "", expected, "a saved run's directory",
-                         "Open it in the Run view (saved runs) or in Compare.")
-    raise BatchError(str(path), "", expected, None, "Run `badia batch EXPERIMENT --out DIR` first.")
-
-
 def read_batch(path: Path) -> Batch:
     """Read a batch directory; a missing or broken part, or a directory that is not a batch (a saved run's), is a
     BatchError naming it."""
     from sim.dashboard import safety
 
-    check_batch_dir(path)
     store = BatchStore(path)
-    manifest = store.manifest()
+    manifest = store.require_batch()  # the store's own check, as summarize and sensitivity use
     curves = store.curves()
     factions = list(dict.fromkeys(curves["faction"]))
     batch = Batch(store=store, manifest=manifest, runs=store.runs_table(), curves=curves,
