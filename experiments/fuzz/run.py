@@ -110,6 +110,11 @@ paragraph. `badia batch`, `calibrate`, `hindcast` and `dashboard` are stopped wh
 {rows}
 | **all** | **{total:,}** | {sums} | | |
 
+The dashboard is fuzzed separately, over HTTP: `tests/test_dashboard_requests.py` posts 336 requests with
+hypothesis-drawn junk (wrong types, NaN, infinities, nested values, 200,000-character strings) to every one of
+its 28 callbacks through Flask's test client, and asserts none gets a 500; request bodies of the wrong shape get
+400 and oversized ones 413 (docs/dashboard.md, "Malformed requests").
+
 ## Findings
 
 {found}
