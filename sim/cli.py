@@ -58,11 +58,14 @@ def _progress(day: int, days: int) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    import time
+
     from sim import api, catalog
     from sim.io.atomic import check_output_dir
     from sim.io.rundir import FILES
     from sim.scenario import parse_assignments
 
+    started = time.perf_counter()
     overrides = parse_assignments(args.set or [])
     path = catalog.resolve(args.scenario)
     sc = api.load(path, overrides)
@@ -78,7 +81,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if claims is not None:
         print()
         print(comparison_text(run, claims))
-    print(f"\nWrote {out}/ ({', '.join(FILES)}) in {run.wall_seconds:.2f} s")
+    print(f"\nWrote {out}/ ({', '.join(FILES)}). The run took {run.wall_seconds:.1f} s; loading, running and "
+          f"writing, {time.perf_counter() - started:.1f} s.")
     return 0
 
 
@@ -199,10 +203,12 @@ def _validate_scenario(path: Path) -> str:
 
     sc = load_scenario(path)
     world = build_world(sc)
-    extra = "".join(f", {n} {what}" for n, what in ((len(sc.orders), "orders"), (len(sc.barriers), "barriers"),
-                                                     (len(world.locality_names), "localities")) if n)
-    return (f"{sc.meta.name}: {len(sc.factions)} factions, {len(sc.units)} units, "
-            f"{len(sc.places)} places, {len(sc.roads)} roads{extra}; grid {world.shape[0]}x{world.shape[1]} "
+    extra = "".join(f", {plural(n, what)}" for n, what in ((len(sc.orders), "order"), (len(sc.barriers), "barrier"))
+                    if n)
+    if len(world.locality_names):
+        extra += ", 1 locality" if len(world.locality_names) == 1 else f", {len(world.locality_names):,} localities"
+    return (f"{sc.meta.name}: {plural(len(sc.factions), 'faction')}, {plural(len(sc.units), 'unit')}, "
+            f"{plural(len(sc.places), 'place')}, {plural(len(sc.roads), 'road')}{extra}; grid {world.shape[0]}x{world.shape[1]} "
             f"of {world.grid.cell_km:g} km, region {world.region_area_km2:,.0f} km²")
 
 
@@ -320,8 +326,28 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def version_text() -> str:
+    """'badia 0.1.0 (mesa 3.3.1, Python 3.11.7)': what `badia --version` prints, read without importing Mesa."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    from sim import __version__
+
+    try:
+        mesa = version("mesa")
+    except PackageNotFoundError:  # pragma: no cover - mesa is a core dependency
+        mesa = "not installed"
+    return f"badia {__version__} (mesa {mesa}, Python {platform.python_version()})"
+
+
+def plural(n: int, word: str) -> str:
+    """'1 faction', '2 factions'."""
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="badia", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=version_text())
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run a scenario and write its run directory")
     run.add_argument("scenario", nargs="?", help="shipped scenario name or path to a .toml file (default: badia_2017)")

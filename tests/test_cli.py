@@ -265,3 +265,16 @@ def test_validate_takes_experiment_and_lesson_files(capsys: pytest.CaptureFixtur
     bad.write_text((ROOT / "experiments" / "corridor_sweep.toml").read_text().replace("[design]", "[desing]"))
     code, _, err = cli(capsys, "validate", str(bad))
     assert code == 2 and one_paragraph(err) and "desing" in err and "Did you mean 'design'" in err
+
+
+def test_version_and_plurals(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    import re
+
+    code, out, _ = cli(capsys, "--version")
+    assert code == 0 and re.fullmatch(r"badia \S+ \(mesa 3\.\d+\.\d+, Python 3\.\d+\.\d+\)\n", out)
+    one = tmp_path / "one.toml"
+    one.write_text((ROOT / "scenarios" / "corridor.toml").read_text())
+    from sim.cli import plural
+
+    assert (plural(1, "faction"), plural(2, "faction"), plural(1200, "unit")) == ("1 faction", "2 factions",
+                                                                                    "1,200 units")
