@@ -267,13 +267,11 @@ def test_validate_takes_experiment_and_lesson_files(capsys: pytest.CaptureFixtur
     assert code == 2 and one_paragraph(err) and "desing" in err and "Did you mean 'design'" in err
 
 
-def test_version_and_plurals(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_version_and_plurals(capsys: pytest.CaptureFixture[str]) -> None:
     import re
 
     code, out, _ = cli(capsys, "--version")
     assert code == 0 and re.fullmatch(r"badia \S+ \(mesa 3\.\d+\.\d+, Python 3\.\d+\.\d+\)\n", out)
-    one = tmp_path / "one.toml"
-    one.write_text((ROOT / "scenarios" / "corridor.toml").read_text())
     from sim.cli import plural
 
     assert (plural(1, "faction"), plural(2, "faction"), plural(1200, "unit")) == ("1 faction", "2 factions",
