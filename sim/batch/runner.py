@@ -291,6 +291,26 @@ class PoolEvaluator:
             w.process.terminate()
         w.process.join(timeout=5)
 
+    def running(self) -> dict[int, int]:
+        """Runs in flight: worker process id -> run id."""
+        return {w.process.pid: w.job.spec.run_id for w in self._slots if w is not None and w.job is not None}
+
+    def _give(self, i: int, job: Job) -> _Worker:
+        """Send the job to worker slot i, starting a fresh worker if it has none or its worker died idle."""
+        for _ in range(3):
+            w = self._slots[i]
+            if w is None or not w.process.is_alive():
+                self._stop(i)
+                w = self._slots[i] = self._start()
+            try:
+                w.conn.send(job)
+            except OSError:  # died between the check and the send: not the job's fault
+                self._stop(i)
+                continue
+            w.job, w.started = job, time.perf_counter()
+            return w
+        raise RuntimeError("could not start a batch worker process three times in a row")
+
     def imap_unordered(self, jobs: Iterable[Job]) -> Iterator[Outcome]:
         it = iter(jobs)
         retry: deque[Job] = deque()
@@ -303,11 +323,7 @@ class PoolEvaluator:
                     job = retry.popleft() if retry else next(it, None)
                     if job is None:
                         break
-                    if w is None or not w.process.is_alive():
-                        self._stop(i)
-                        w = self._slots[i] = self._start()
-                    w.job, w.started = job, time.perf_counter()
-                    w.conn.send(job)
+                    w = self._give(i, job)
                 busy = [w for w in self._slots if w is not None and w.job is not None]
                 if not busy:
                     return
@@ -368,34 +384,43 @@ class DaskEvaluator:
         self.client.register_plugin(BatchWorkerSetup())
 
     def imap_unordered(self, jobs: Iterable[Job]) -> Iterator[Outcome]:
-        from distributed import as_completed
+        """Yield each job's outcome once. Dask reruns the tasks of a lost worker elsewhere; a task whose
+        workers died `distributed.scheduler.allowed-failures` + 1 times (KilledWorker) is recorded as an error
+        and the batch goes on."""
+        from distributed import KilledWorker, as_completed
 
         it = iter(jobs)
         window = 2 * self.workers
-        first = [self._submit(j) for _, j in zip(range(window), it, strict=False)]
+        jobs_of: dict[str, Job] = {}
+        first = [self._submit(j, jobs_of) for _, j in zip(range(window), it, strict=False)]
         if not first:
             return
         ac = as_completed(first)
         for fut in ac:
+            job = jobs_of.pop(fut.key)
             try:
                 outcome = fut.result()
+            except KilledWorker as exc:
+                outcome = died_outcome(job, f"worker died too many times (Dask KilledWorker: {exc})")
             except Exception as exc:  # noqa: BLE001 - execute() never raises: this is the cluster failing
                 raise self._failed(exc) from exc
             yield outcome
             fut.release()
             nxt = next(it, None)
             if nxt is not None:
-                ac.add(self._submit(nxt))
+                ac.add(self._submit(nxt, jobs_of))
 
-    def _submit(self, job: Job) -> Any:
+    def _submit(self, job: Job, jobs_of: dict[str, Job]) -> Any:
         try:
-            return self.client.submit(execute, job, pure=False)
+            fut = self.client.submit(execute, job, pure=False)
         except Exception as exc:  # noqa: BLE001 - the client is closed or has lost its scheduler
             raise self._failed(exc) from exc
+        jobs_of[fut.key] = job
+        return fut
 
     def _failed(self, exc: BaseException) -> ClusterError:
-        """The error for a cluster that failed during a batch: a worker killed (KilledWorker), the scheduler
-        lost (cancelled futures, closed comms). A run that fails returns an error record instead."""
+        """The error for a cluster that failed during a batch: the scheduler lost (cancelled futures, closed
+        comms). A run that fails, or whose workers kept dying (KilledWorker), is an error record instead."""
         return ClusterError("--scheduler", "scheduler", "a Dask cluster that runs the batch to its end", self.address,
                             f"The cluster failed ({type(exc).__name__}: {exc}). The runs that finished are kept: "
                             "rerun with the same --out to resume.")
