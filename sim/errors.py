@@ -98,7 +98,8 @@ class RunDirectoryError(InputError):
 
 class ClusterError(InputError):
     """The Dask cluster of `--scheduler` cannot be used: its scheduler cannot be reached in time, or it fails
-    while running a batch (a worker killed, the scheduler lost). Runs finished before a failure are kept."""
+    while running a batch (the scheduler lost; a run whose workers died is an error record instead). Runs
+    finished before a failure are kept."""
 
 
 class DashboardPathError(InputError):

@@ -10,6 +10,7 @@ import signal
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,32 +38,54 @@ class BatchResult:
 
 
 class Progress:
-    """A one-line progress bar on stderr: runs done, failures, rate and ETA."""
+    """A one-line progress bar on stderr: runs done, failures, rate and ETA.
 
-    def __init__(self, total: int, done: int, failed: int = 0, stream: TextIO | None = None) -> None:
+    The ETA is the runs left over the recent completion rate: runs completed per second of wall time over the
+    last `window` seconds, counted from the first completion (so the workers' start-up is left out). Runs
+    finish in waves of `workers`, so the rate is measured over a window many runs long, never per run.
+    """
+
+    window = 120.0  # seconds of history the rate is measured over
+
+    def __init__(self, total: int, done: int, failed: int = 0, stream: TextIO | None = None,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
         self.total, self.done, self.failed = total, done, failed
-        self.start_done = done
-        self.t0 = time.perf_counter()
+        self.clock = clock
+        self.t0 = clock()
         self.stream = stream or sys.stderr
         self._last = 0.0
+        self._marks: deque[tuple[float, int]] = deque()  # (time, runs done) at completions
 
     def update(self, ok: bool) -> None:
         self.done += 1
         self.failed += 0 if ok else 1
-        now = time.perf_counter()
+        now = self.clock()
+        self._marks.append((now, self.done))
+        while len(self._marks) > 2 and now - self._marks[1][0] >= self.window:
+            self._marks.popleft()
         if now - self._last >= 0.2 or self.done == self.total:
             self._last = now
             self.draw()
 
+    def rate(self) -> float | None:
+        """Runs per second of wall time over the recent window (None before two completions)."""
+        if len(self._marks) < 2:
+            return None
+        (t_a, n_a), (t_b, n_b) = self._marks[0], self._marks[-1]
+        return (n_b - n_a) / (t_b - t_a) if t_b > t_a else None
+
+    def eta(self) -> float | None:
+        """Seconds left at the recent rate (None while unknown)."""
+        rate = self.rate()
+        return (self.total - self.done) / rate if rate else None
+
     def draw(self, final: bool = False) -> None:
-        elapsed = time.perf_counter() - self.t0
-        new = self.done - self.start_done
-        left = self.total - self.done
-        eta = _duration(left * elapsed / new) if new else "?"
+        elapsed = self.clock() - self.t0
+        eta = self.eta()
         width = 30
         fill = int(width * self.done / self.total) if self.total else width
         line = (f"\r  [{'#' * fill:<{width}}] {self.done}/{self.total} runs, {self.failed} failed, "
-                f"{_duration(elapsed)} elapsed, ETA {eta}   ")
+                f"{_duration(elapsed)} elapsed, ETA {'?' if eta is None else _duration(eta)}   ")
         print(line, end="\n" if final or self.done == self.total else "", file=self.stream, flush=True)
 
 

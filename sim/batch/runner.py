@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import select
 import signal
 import threading
 import time
 import traceback
-from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from contextlib import contextmanager
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.connection import wait as mp_wait
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -97,13 +100,17 @@ def simulate(scenario: str, overrides: dict[str, Any], seed: int, days: int,
     return run.curves[CURVE_COLUMNS], captures
 
 
+def new_record(spec: RunSpec) -> dict[str, Any]:
+    """A run's record before it runs: status ok, no error, no captures."""
+    return {"run_id": spec.run_id, "point": spec.point, "replicate": spec.replicate, "seed": spec.seed,
+            "params": spec.params, "status": "ok", "error": None, "wall_seconds": 0.0, "captures": []}
+
+
 def execute(job: Job) -> Outcome:
     """Run one job; never raises for a failing run (the error goes into the record)."""
     t0 = time.perf_counter()
     spec = job.spec
-    record: dict[str, Any] = {"run_id": spec.run_id, "point": spec.point, "replicate": spec.replicate,
-                              "seed": spec.seed, "params": spec.params, "status": "ok", "error": None,
-                              "wall_seconds": 0.0, "captures": []}
+    record = new_record(spec)
     curves = None
     try:
         curves, record["captures"] = simulate(job.scenario, job.overrides, spec.seed, job.days, job.scenario_sha256)
@@ -143,6 +150,60 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def watch_parent(parent_pid: int) -> None:
+    """Exit this process (a pool worker) as soon as the batch process `parent_pid` ends, by any signal.
+
+    Pool workers are forked from the fork server, not from the batch process, so the kernel's parent-death
+    signal alone would not fire; a daemon thread waits on a pidfd of the batch process (Linux >= 5.3), or
+    polls it every 0.5 s elsewhere, and ends the worker even in the middle of a run. The parent-death signal is
+    still set, for workers the batch process starts itself ('spawn'). With the workers gone, the fork server
+    and the resource tracker, which live while any of their clients does, exit too.
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG; Linux only
+    except (OSError, AttributeError):
+        pass
+
+    def wait_for_parent() -> None:
+        try:
+            fd = os.pidfd_open(parent_pid)
+        except ProcessLookupError:
+            os._exit(1)
+        except (AttributeError, OSError):  # no pidfd: poll
+            while True:
+                try:
+                    os.kill(parent_pid, 0)
+                except ProcessLookupError:
+                    os._exit(1)
+                except PermissionError:
+                    pass
+                time.sleep(0.5)
+        select.select([fd], [], [])  # readable once the process has ended
+        os._exit(1)
+
+    threading.Thread(target=wait_for_parent, name="badia-watch-parent", daemon=True).start()
+
+
+def _worker_main(conn: Connection, parent_pid: int, task: Callable[[Job], Outcome]) -> None:
+    """A pool worker: run the jobs the parent sends over `conn` until it sends None or goes away."""
+    _ignore_sigint()
+    watch_parent(parent_pid)
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        outcome = task(job)
+        try:
+            conn.send(outcome)
+        except OSError:
+            return
+
+
 def pool_context() -> multiprocessing.context.BaseContext:
     """Start workers from a fork server that has imported the engine once.
 
@@ -163,40 +224,143 @@ def pool_context() -> multiprocessing.context.BaseContext:
     return ctx
 
 
-class PoolEvaluator:
-    """A local process pool (concurrent.futures), `workers` processes, at most 2 x workers runs in flight."""
+def _died(process: multiprocessing.process.BaseProcess) -> str:
+    """How a worker process ended, for the error record: 'signal 9 (SIGKILL)' or 'exit code 1'."""
+    process.join(timeout=5)
+    code = process.exitcode
+    if code is None:
+        return "unknown cause"
+    if code < 0:
+        try:
+            return f"signal {-code} ({signal.Signals(-code).name})"
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit code {code}"
 
-    def __init__(self, workers: int | None = None) -> None:
+
+def died_outcome(job: Job, reason: str, seconds: float = 0.0) -> Outcome:
+    """The error outcome of a run whose worker process died (it never returned a record itself)."""
+    return Outcome(record={**new_record(job.spec), "status": "error", "error": reason,
+                           "wall_seconds": round(seconds, 4)}, curves=None)
+
+
+@dataclass
+class _Worker:
+    process: multiprocessing.process.BaseProcess
+    conn: Connection
+    job: Job | None = None
+    started: float = 0.0  # when the current job was sent
+
+
+class PoolEvaluator:
+    """A local process pool: `workers` processes, each running one run at a time.
+
+    A run whose worker dies (the OOM killer, a segfault, a kill) is retried on a fresh worker up to
+    `retries` times, then recorded as an error naming how the worker died; the other runs are not affected.
+    Workers exit by themselves when the batch process dies (see `watch_parent`). `task` is what a worker
+    does with a job (tests pass one that kills its worker).
+    """
+
+    retries = 2
+
+    def __init__(self, workers: int | None = None, task: Callable[[Job], Outcome] = execute) -> None:
         self.workers = workers or os.cpu_count() or 1
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=pool_context(),
-                                         initializer=_ignore_sigint)
+        self._ctx = pool_context()
+        self._task = task
+        self._slots: list[_Worker | None] = [None] * self.workers
+
+    def pids(self) -> list[int]:
+        """Process ids of the live workers."""
+        return [w.process.pid for w in self._slots if w is not None and w.process.is_alive()]
+
+    def _start(self) -> _Worker:
+        parent_conn, child_conn = self._ctx.Pipe()
+        process = self._ctx.Process(target=_worker_main, args=(child_conn, os.getpid(), self._task),
+                                    name="badia-worker", daemon=True)
+        process.start()
+        child_conn.close()  # the worker holds the only other end: its death is an EOF here
+        return _Worker(process, parent_conn)
+
+    def _stop(self, i: int) -> None:
+        w = self._slots[i]
+        self._slots[i] = None
+        if w is None:
+            return
+        w.conn.close()
+        if w.process.is_alive():
+            w.process.terminate()
+        w.process.join(timeout=5)
+
+    def running(self) -> dict[int, int]:
+        """Runs in flight: worker process id -> run id."""
+        return {w.process.pid: w.job.spec.run_id for w in self._slots if w is not None and w.job is not None}
+
+    def _give(self, i: int, job: Job) -> _Worker:
+        """Send the job to worker slot i, starting a fresh worker if it has none or its worker died idle."""
+        for _ in range(3):
+            w = self._slots[i]
+            if w is None or not w.process.is_alive():
+                self._stop(i)
+                w = self._slots[i] = self._start()
+            try:
+                w.conn.send(job)
+            except OSError:  # died between the check and the send: not the job's fault
+                self._stop(i)
+                continue
+            w.job, w.started = job, time.perf_counter()
+            return w
+        raise RuntimeError("could not start a batch worker process three times in a row")
 
     def imap_unordered(self, jobs: Iterable[Job]) -> Iterator[Outcome]:
-        pending: set[Future] = set()
         it = iter(jobs)
-        window = 2 * self.workers
-        exhausted = False
-        while True:
-            while not exhausted and len(pending) < window:
-                try:
-                    pending.add(self._pool.submit(execute, next(it)))
-                except StopIteration:
-                    exhausted = True
-            if not pending:
-                return
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                yield fut.result()
+        retry: deque[Job] = deque()
+        deaths: dict[int, int] = {}  # run id -> times its worker died running it
+        try:
+            while True:
+                for i, w in enumerate(self._slots):  # give every idle worker a job
+                    if w is not None and w.job is not None:
+                        continue
+                    job = retry.popleft() if retry else next(it, None)
+                    if job is None:
+                        break
+                    w = self._give(i, job)
+                busy = [w for w in self._slots if w is not None and w.job is not None]
+                if not busy:
+                    return
+                ready = set(mp_wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
+                for w in busy:
+                    if w.conn not in ready and w.process.sentinel not in ready:
+                        continue
+                    job, w.job = w.job, None
+                    try:
+                        outcome = w.conn.recv()
+                    except (EOFError, OSError):  # the worker died in the middle of the run
+                        how = _died(w.process)
+                        self._stop(self._slots.index(w))
+                        n = deaths[job.spec.run_id] = deaths.get(job.spec.run_id, 0) + 1
+                        if n <= self.retries:
+                            retry.append(job)
+                        else:
+                            yield died_outcome(job, f"worker died ({how}) {n} times",
+                                               time.perf_counter() - w.started)
+                        continue
+                    yield outcome
+        finally:  # abandoned mid-way (Ctrl-C, an error): runs in flight are dropped with their workers
+            for i, w in enumerate(self._slots):
+                if w is not None and w.job is not None:
+                    self._stop(i)
 
     def close(self) -> None:
-        # Stop at once (Ctrl-C, errors): queued runs are cancelled, runs in flight are abandoned.
-        procs = list(getattr(self._pool, "_processes", {}).values())
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        for p in procs:
-            if p.is_alive():
-                p.terminate()
-        for p in procs:
-            p.join(timeout=5)
+        """Stop the workers: idle ones are asked to exit, busy ones (Ctrl-C) are terminated."""
+        for w in self._slots:
+            if w is not None and w.job is None:
+                with suppress(OSError):
+                    w.conn.send(None)
+        for w in self._slots:
+            if w is not None and w.job is None:
+                w.process.join(timeout=2)
+        for i in range(len(self._slots)):
+            self._stop(i)
 
 
 class DaskEvaluator:
@@ -220,34 +384,43 @@ class DaskEvaluator:
         self.client.register_plugin(BatchWorkerSetup())
 
     def imap_unordered(self, jobs: Iterable[Job]) -> Iterator[Outcome]:
-        from distributed import as_completed
+        """Yield each job's outcome once. Dask reruns the tasks of a lost worker elsewhere; a task whose
+        workers died `distributed.scheduler.allowed-failures` + 1 times (KilledWorker) is recorded as an error
+        and the batch goes on."""
+        from distributed import KilledWorker, as_completed
 
         it = iter(jobs)
         window = 2 * self.workers
-        first = [self._submit(j) for _, j in zip(range(window), it, strict=False)]
+        jobs_of: dict[str, Job] = {}
+        first = [self._submit(j, jobs_of) for _, j in zip(range(window), it, strict=False)]
         if not first:
             return
         ac = as_completed(first)
         for fut in ac:
+            job = jobs_of.pop(fut.key)
             try:
                 outcome = fut.result()
+            except KilledWorker as exc:
+                outcome = died_outcome(job, f"worker died too many times (Dask KilledWorker: {exc})")
             except Exception as exc:  # noqa: BLE001 - execute() never raises: this is the cluster failing
                 raise self._failed(exc) from exc
             yield outcome
             fut.release()
             nxt = next(it, None)
             if nxt is not None:
-                ac.add(self._submit(nxt))
+                ac.add(self._submit(nxt, jobs_of))
 
-    def _submit(self, job: Job) -> Any:
+    def _submit(self, job: Job, jobs_of: dict[str, Job]) -> Any:
         try:
-            return self.client.submit(execute, job, pure=False)
+            fut = self.client.submit(execute, job, pure=False)
         except Exception as exc:  # noqa: BLE001 - the client is closed or has lost its scheduler
             raise self._failed(exc) from exc
+        jobs_of[fut.key] = job
+        return fut
 
     def _failed(self, exc: BaseException) -> ClusterError:
-        """The error for a cluster that failed during a batch: a worker killed (KilledWorker), the scheduler
-        lost (cancelled futures, closed comms). A run that fails returns an error record instead."""
+        """The error for a cluster that failed during a batch: the scheduler lost (cancelled futures, closed
+        comms). A run that fails, or whose workers kept dying (KilledWorker), is an error record instead."""
         return ClusterError("--scheduler", "scheduler", "a Dask cluster that runs the batch to its end", self.address,
                             f"The cluster failed ({type(exc).__name__}: {exc}). The runs that finished are kept: "
                             "rerun with the same --out to resume.")
