@@ -190,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     rc = proc.wait()
     sampler.stop()
     wall = time.perf_counter() - t0
+    done = len(list((out / "curves").glob("*.parquet"))) if (out / "curves").is_dir() else 0  # an interrupted batch
 
     t1 = time.perf_counter()
     sens = subprocess.run([sys.executable, "-m", "sim", "sensitivity", str(out)], cwd=REPO,
@@ -207,9 +208,11 @@ def main(argv: list[str] | None = None) -> int:
         "command": " ".join(["python", "experiments/bench/study.py", "--runs", str(args.runs),
                              "--workers", str(args.workers)]),
         "commit": commit, "dirty": dirty, "cpus": os.cpu_count(), "workers": args.workers,
-        "base_samples": n, "runs": planned, "batch_exit": rc, "wall_s": round(wall, 1),
-        "runs_per_min": round(planned / wall * 60, 1), "s_per_run_per_worker": round(wall * args.workers / planned, 3),
-        "extrapolated_10000_runs_min": round(10000 / (planned / wall) / 60, 1),
+        "base_samples": n, "runs_planned": planned, "runs": done, "batch_exit": rc,
+        "wall_s": round(wall, 1), "runs_per_min": round(done / wall * 60, 1),
+        "s_per_run_per_worker": round(wall * args.workers / max(done, 1), 3),
+        "extrapolated_10000_runs_min": round(10000 / max(done, 1) * wall / 60, 1),
+        "load_average": os.getloadavg(),
         "sensitivity_exit": sens.returncode, "sensitivity_wall_s": round(sens_wall, 1),
         "sensitivity_output": sens.stdout[-4000:],
         "parent_peak_rss_mb": max((p["rss_peak_mb"] for p in procs.values() if p["role"] == "parent"), default=0),
@@ -220,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"study-{commit}-{planned}.json"
     path.write_text(json.dumps(result, indent=1))
-    plot(sampler.samples, f"badia_study: {planned} runs on {args.workers} workers, {wall / 60:.1f} min", Path(args.plot))
+    plot(sampler.samples, f"badia_study: {done} runs on {args.workers} workers, {wall / 60:.1f} min", Path(args.plot))
     print(json.dumps({k: v for k, v in result.items() if k not in ("samples", "processes", "sensitivity_output")},
                      indent=1))
     print(f"wrote {path} and {args.plot}")
