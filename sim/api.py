@@ -51,7 +51,9 @@ def run(scenario: Scenario, seed: int | None = None, days: int | None = None,
     t0 = time.perf_counter()
     model = ConflictModel(scenario, seed=seed, days=days, world=world)
     model.run_model(progress)
-    return Run.from_model(model, overrides, wall_seconds=time.perf_counter() - t0)
+    result = Run.from_model(model, overrides, wall_seconds=time.perf_counter() - t0)
+    model.release()  # free the run now, not at the next full garbage collection (see ConflictModel.release)
+    return result
 
 
 def read_run(path: str | Path) -> Run:
