@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.dashboard.guard import preview
 from sim.errors import ScenarioError, UsageError
 from sim.scenario import Scenario, parse_assignments
 from sim.scenario.overrides import slug
@@ -23,10 +22,10 @@ def whole_number(text: Any, field: str, lo: int, hi: int | None = None, default:
     try:
         value = int(str(text).strip())
     except ValueError:
-        raise UsageError("form", field, "a whole number", preview(str(text))) from None
+        raise UsageError("form", field, "a whole number", str(text)) from None
     if value < lo or (hi is not None and value > hi):
         bounds = f"between {lo} and {hi}" if hi is not None else f">= {lo}"
-        raise UsageError("form", field, f"a whole number {bounds}", preview(value))
+        raise UsageError("form", field, f"a whole number {bounds}", value)
     return value
 
 
@@ -72,7 +71,7 @@ def parameter_overrides(rows: list[dict[str, Any]] | None) -> dict[str, Any]:
         raise UsageError("form", "parameters", "a table of parameter rows", type(rows).__name__)
     for r in rows or []:
         if not isinstance(r, dict) or not isinstance(r.get("key"), str):
-            raise UsageError("form", "parameters", "rows with a parameter name in 'key'", preview(r))
+            raise UsageError("form", "parameters", "rows with a parameter name in 'key'", r)
     changed = [f"{r['key']}={str(r.get('value', '')).strip()}" for r in rows or []
                if str(r.get("value", "")).strip() != str(r.get("default", "")).strip()]
     for item in changed:

@@ -38,16 +38,18 @@ BUG_ERRORS = (TypeError, KeyError, ValueError, AttributeError, IndexError, Overf
 
 
 class Malformed(Exception):  # noqa: N818 - internal signal, never shown as such
-    """A value the page could not have sent: what was expected, and a short view of what came."""
+    """A value the page could not have sent: what was expected, and what came (the UsageError it becomes cuts it
+    short, as every input error does)."""
 
     def __init__(self, expected: str, found: Any) -> None:
         super().__init__(expected)
         self.expected = expected
-        self.found = preview(found)
+        self.found = found  # the error shortens it (sim.errors.shorten_value)
 
 
 def preview(value: Any, width: int = 60) -> Any:
-    """A value as a message may show it: itself if short, else the start of its text (never echoed whole)."""
+    """A value as a plain-text answer (HTTP 400) may show it: itself if short, else the start of its text. Input
+    errors need not call it: they cut `found` themselves (sim.errors.shorten_value)."""
     text = value if isinstance(value, str) else repr(value)
     return f"{text[:width]}… ({len(text)} characters)" if len(text) > width else value
 

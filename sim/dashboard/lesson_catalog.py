@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from sim import catalog
-from sim.dashboard.guard import preview
 from sim.errors import DashboardPathError, ScenarioError
 from sim.formats.errors import validate
 from sim.formats.lesson import LessonFile
@@ -98,5 +97,5 @@ def lessons() -> list[Lesson]:
 def lesson(slug: str | None) -> Lesson:
     table = {d.name: d for d in lesson_dirs()}
     if not slug or slug not in table:
-        raise DashboardPathError("dashboard", "lesson", "a lesson name", preview(slug), f"Lessons: {', '.join(table)}.")
+        raise DashboardPathError("dashboard", "lesson", "a lesson name", slug, f"Lessons: {', '.join(table)}.")
     return read_lesson(table[slug])

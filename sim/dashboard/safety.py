@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim import catalog
-from sim.dashboard.guard import preview
 from sim.errors import DashboardPathError
 
 
@@ -42,7 +41,7 @@ def shipped_scenario(name: str | None) -> Path:
     """The file of a shipped scenario, by name (never a path from the browser)."""
     table = catalog.shipped()
     if not name or name not in table:
-        raise DashboardPathError("dashboard", "scenario", "a shipped scenario name", preview(name),
+        raise DashboardPathError("dashboard", "scenario", "a shipped scenario name", name,
                                  f"Shipped scenarios: {', '.join(table)}.")
     return table[name].resolve()
 
@@ -56,14 +55,14 @@ class RunsRoot:
     def resolve(self, relative: str | None, what: str = "a directory") -> Path:
         """`relative` resolved under the root; refused if empty, absolute or pointing outside."""
         if not relative or not isinstance(relative, str):
-            raise DashboardPathError("dashboard", "path", f"{what} under the runs directory", preview(relative))
+            raise DashboardPathError("dashboard", "path", f"{what} under the runs directory", relative)
         rel = Path(relative)
         target = (self.root / rel)
         if rel.is_absolute() or ".." in rel.parts or not inside(self.root, target):
-            raise DashboardPathError("dashboard", "path", f"{what} under the runs directory", preview(relative),
+            raise DashboardPathError("dashboard", "path", f"{what} under the runs directory", relative,
                                      "Paths outside the runs directory are not served.")
         if not target.is_dir():
-            raise DashboardPathError("dashboard", "path", f"{what} under the runs directory", preview(relative),
+            raise DashboardPathError("dashboard", "path", f"{what} under the runs directory", relative,
                                      "It does not exist.")
         return target.resolve()
 
