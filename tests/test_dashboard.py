@@ -9,7 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_dashboard_fixtures import BATCH_DAYS, BATCH_PARAM, BATCH_VALUES, make_batch, make_saved_run
+from test_dashboard_fixtures import (
+    BATCH_DAYS,
+    BATCH_PARAM,
+    BATCH_VALUES,
+    make_runs_dir,
+)
 
 import sim
 from sim.batch import plots, summary
@@ -23,10 +28,7 @@ from sim.errors import DashboardPathError, ScenarioError, UsageError
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("runs")
-    make_batch(root)
-    make_saved_run(root)
-    return root
+    return make_runs_dir(tmp_path_factory.mktemp("runs"))
 
 
 @pytest.fixture(scope="module")

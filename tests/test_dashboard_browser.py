@@ -15,7 +15,7 @@ from pathlib import Path
 
 import playwright.sync_api as playwright_api  # a dev dependency: these tests are never skipped
 import pytest
-from test_dashboard_fixtures import BATCH_VALUES, dashboard_server, make_batch, make_saved_run
+from test_dashboard_fixtures import BATCH_VALUES, dashboard_server, make_runs_dir
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -33,9 +33,7 @@ if not Path(CHROMIUM).exists():
 
 @pytest.fixture(scope="module")
 def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    runs = tmp_path_factory.mktemp("runs")
-    make_batch(runs)
-    make_saved_run(runs)
+    runs = make_runs_dir(tmp_path_factory.mktemp("runs"))
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     with dashboard_server(runs) as address:
         yield address

@@ -40,6 +40,13 @@ def make_saved_run(root: Path, name: str = "saved-corridor") -> Path:
     return sim.run(sim.load("corridor"), seed=3, days=4).save(root / name)
 
 
+def make_runs_dir(root: Path) -> Path:
+    """A dashboard runs directory as the tests use it: the `sweep` batch and the `saved-corridor` run."""
+    make_batch(root)
+    make_saved_run(root)
+    return root
+
+
 @contextmanager
 def dashboard_server(runs_dir: Path) -> Iterator[str]:
     """The dashboard served from a thread on 127.0.0.1 and a free port; yields its URL."""

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_dashboard_fixtures import make_batch, make_saved_run
+from test_dashboard_fixtures import make_runs_dir
 
 from sim.dashboard import batchdata, exports, guard
 from sim.dashboard.app import create_app
@@ -31,10 +31,7 @@ ANSWERS: Counter[int] = Counter()  # status codes of the fuzzed requests (printe
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("runs")
-    make_batch(root)
-    make_saved_run(root)
-    return root
+    return make_runs_dir(tmp_path_factory.mktemp("runs"))
 
 
 def _outputs(cb: dict[str, Any]) -> Any:
