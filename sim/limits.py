@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import numbers
 
-import numpy as np
-
 from sim.errors import InputError, ScenarioError, UsageError
 
 MAX_DAYS = 1000
@@ -68,6 +66,8 @@ def grid_shape(bbox: tuple[float, float, float, float], cell_km: float) -> tuple
 def check_grid(bbox: tuple[float, float, float, float], cell_km: float, source: str, key: str,
                error: type[InputError] = ScenarioError) -> None:
     """Refuse a grid of more than MAX_CELLS cells, naming its size and the memory it would need."""
+    import numpy as np  # here, not at the top: the CLI imports this module for MAX_DAYS, and --help needs no numpy
+
     try:
         with np.errstate(all="ignore"):
             height, width = grid_shape(bbox, cell_km)
