@@ -74,8 +74,9 @@ def check_output_dir(path: str | Path, flag: str = "--out", force: bool | None =
     """Check, before any work is done, that the output directory `path` can be written and is new or empty.
 
     A directory holding files is refused unless `force` is true or `accept(path)` says it is one this command
-    may reuse (a batch resuming itself); `force=None` means the command has no --force flag to suggest. Nothing is left behind: a directory created to test that it can be
-    written is removed again. Raises a UsageError naming `flag` and `path`.
+    may reuse (a batch resuming itself); `force=None` means the command has no --force flag to suggest. Nothing
+    is left behind: a directory created to test that it can be written is removed again. Raises a UsageError
+    naming `flag` and `path`.
     """
     if not str(path).strip():
         raise UsageError(flag, "", "a directory path", str(path), "An empty path names no directory.")
