@@ -22,6 +22,7 @@ from sim.formats.fields import (
     Ring,
     Spec,
     bad,
+    custom,
     key,
     points,
 )
@@ -190,8 +191,12 @@ class Place(Spec):
 
     name: str = key(description="Name used by references (`at`, `through`, `holds`, `supply_sources`, `center`).",
                     allowed="unique")
-    lon: Number = key(description="Position.", unit="degrees", allowed="inside `bbox`", ge=-180, le=180)
-    lat: Number = key(description="Position.", unit="degrees", allowed="inside `bbox`", ge=-90, le=90)
+    lon: Number | None = key(None, "Position. Leave `lon` and `lat` out to take them from an included place of the "
+                             "same name or from the gazetteer (see \"Includes and the gazetteer\").", unit="degrees",
+                             allowed="inside `bbox`", default_text="**required** unless included or in the gazetteer",
+                             ge=-180, le=180)
+    lat: Number | None = key(None, "Position (as `lon`).", unit="degrees", allowed="inside `bbox`",
+                             default_text="as `lon`", ge=-90, le=90)
     kind: PlaceKind = key(description="Sets the defaults of `value` and `radius_km`. `oil_field`, `gas_field` and "
                           "`mine` are resources (drawn as diamonds in the report). The kind has no other effect.")
     value: Number | None = key(None, "Objective value. Attackers prefer hostile-held or unowned places of higher "
@@ -203,7 +208,9 @@ class Place(Spec):
     radius_km: Number | None = key(None, "Radius of the footprint. `0` means the place's own cell only. Where "
                                    "footprints overlap, the smaller one is drawn last, so it keeps its cells.",
                                    unit="km", default_text="by kind (table below)", ge=0, le=MAX_KM)
-    note: str = key("", "Free text (e.g. the source). Not used by the simulation.")
+    note: str = key("", "Free text. Not used by the simulation.")
+    source: str = key("", "Where the position comes from (a dataset record, an article, an estimate's reasoning). "
+                      "Required in shared layers; filled in by the gazetteer. Not used by the simulation.")
     value_for: dict[str, Annotated[Number, Field(ge=-MAX_VALUE, le=MAX_VALUE)]] = key(
         description="What the place is worth to particular factions, replacing `value` for them. `0`: the faction "
                     "ignores it as an objective. **Negative: the faction keeps away from it**, a political limit (a "
@@ -602,9 +609,40 @@ assert tuple(EVENT_MODELS) == EVENT_KINDS
 Event = Annotated[Union[tuple(EVENT_MODELS.values())], Field(discriminator="kind")]  # noqa: UP007
 
 
+def _include_list(value: Any) -> list[Any]:
+    """`include`: a list of paths, or of `{file, omit}` tables (read by sim.scenario.includes before validation)."""
+    if not isinstance(value, list):
+        raise bad("a list of include paths or {file, omit} tables", value)
+    for i, item in enumerate(value):
+        if isinstance(item, dict):
+            IncludeRef.model_validate(item)
+        elif not isinstance(item, str):
+            raise bad("a path (a string) or a {file, omit} table", item, suffix=f"[{i}]")
+    return value
+
+
+class IncludeRef(Spec):
+    """One include with names left out."""
+
+    file: str = key(description="Path of a TOML layer file: under `scenarios/data/`, or relative to this file when "
+                    "it starts with `./` or `../`.")
+    omit: list[str] = key(description="Names of entries of the file not to take (they still name points).",
+                          factory=list)
+
+
+_INCLUDE_SCHEMA = {"type": "array", "items": {"anyOf": [{"type": "string"}, {
+    "type": "object", "required": ["file"], "additionalProperties": False,
+    "properties": {"file": {"type": "string"}, "omit": {"type": "array", "items": {"type": "string"}}}}]}}
+IncludeList = custom("a list of include paths or {file, omit} tables", "include lists", _include_list,
+                     _INCLUDE_SCHEMA, "list of paths")
+
+
 class ScenarioFile(Spec):
     """A Badia scenario file (docs/scenario-format.md)."""
 
+    include: IncludeList = key(description="Shared layers (places, roads, terrain, rivers, zones) merged into the "  # type: ignore[valid-type]
+                               "file before it is read; its own entries override them by name. See \"Includes and "
+                               "the gazetteer\".", factory=list)
     scenario: ScenarioMeta = key(description="Name, dates, step and seed.")
     map: MapSpec = key(description="The grid.")
     terrain: list[TerrainArea] = key(description="Terrain areas, painted in file order.", factory=list)

@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 import tomllib
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,8 @@ from sim.formats.scenario import DEFAULT_MOBILITY, KIND_RADIUS, KIND_VALUE  # no
 from sim.io.claimsfile import check_claims_file
 from sim.limits import MAX_DAYS, check_grid, check_radius_cells
 from sim.scenario import schema as s
+from sim.scenario.gazetteer import GazetteerWarning, default_gazetteer
+from sim.scenario.includes import Included, complete_places, expand_includes, unknown_name
 from sim.scenario.overrides import apply_overrides
 
 
@@ -47,21 +50,34 @@ def read_toml(path: Path) -> dict:
 
 
 def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> s.Scenario:
-    """Load, override and validate a scenario file.
+    """Load, merge includes, override and validate a scenario file.
 
+    Includes (sim.scenario.includes) are merged first, so `--set` can address included entries. A position
+    taken from the gazetteer is announced with a `GazetteerWarning` (sim.scenario.gazetteer).
     Raises ScenarioError for any invalid input (missing file, malformed TOML, unknown key, bad value,
-    unknown reference, place outside the map).
+    unknown reference, place outside the map, a bad include).
     """
     path = Path(path)
     raw = read_toml(path)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    raw, included = expand_includes(raw, path, str(path))
+    digest = hashlib.sha256(path.read_bytes())
+    for p in included.files:  # the sha256 names the scenario as merged: its includes count
+        digest.update(p.read_bytes())
     if overrides:
         raw = apply_overrides(raw, overrides)
-    return parse_scenario(raw, str(path), path.parent, digest)
+    return parse_scenario(raw, str(path), path.parent, digest.hexdigest(), included)
 
 
-def parse_scenario(raw: dict, source: str, base_dir: Path, sha256: str = "") -> s.Scenario:
-    """Validate a scenario table (already parsed from TOML) and build the frozen Scenario."""
+def parse_scenario(raw: dict, source: str, base_dir: Path, sha256: str = "",
+                   included: Included | None = None) -> s.Scenario:
+    """Validate a scenario table (already parsed from TOML) and build the frozen Scenario.
+
+    A table that still has `include` has its includes merged here (relative paths against `base_dir`).
+    """
+    if "include" in raw:
+        raw, included = expand_includes(raw, base_dir / "<scenario>", source)
+    included = included or Included()
+    raw = complete_places(raw, included, source)
     spec: f.ScenarioFile = validate(f.ScenarioFile, raw, source)
     meta = _meta(spec.scenario, source, base_dir)
     check_grid(spec.map.bbox, spec.map.cell_km, source, "map.cell_km")
@@ -69,7 +85,7 @@ def parse_scenario(raw: dict, source: str, base_dir: Path, sha256: str = "") -> 
         check_radius_cells(getattr(spec.control, name), spec.map.cell_km, source, f"control.{name}")
     mapspec = _map(spec.map, source, base_dir)
     places = _places(spec.places, source)
-    resolve = _Resolver(source, {p.name: p for p in places})
+    resolve = _Resolver(source, {p.name: p for p in places}, included.points, spec.map.bbox)
     terrain = tuple(s.TerrainArea(terrain=t.terrain, name=t.name, shape=resolve.shape(t, f"terrain[{i}]"))
                     for i, t in enumerate(spec.terrain))
     roads = tuple(s.Road(name=r.name, road_class=r.road_class, points=resolve.points(r.through, f"roads[{i}].through"))
@@ -118,19 +134,36 @@ def parse_scenario(raw: dict, source: str, base_dir: Path, sha256: str = "") -> 
 
 
 class _Resolver:
-    """Turns a place name or a [lon, lat] pair into coordinates, with errors naming the key."""
+    """Turns a place name or a [lon, lat] pair into coordinates, with errors naming the key.
 
-    def __init__(self, source: str, places: Mapping[str, s.Place]) -> None:
+    A name is looked up among the places, then among the included places that are not places of the scenario
+    (omitted, or outside the bbox), then in the gazetteer (with a GazetteerWarning).
+    """
+
+    def __init__(self, source: str, places: Mapping[str, s.Place],
+                 points: Mapping[str, tuple[float, float, str]] | None = None,
+                 bbox: tuple[float, float, float, float] | None = None) -> None:
         self.source = source
         self.places = places
+        self.named = points or {}
+        self.bbox = bbox
 
     def point(self, value: str | tuple[float, float], key: str) -> tuple[tuple[float, float], str | None]:
         if isinstance(value, str):
             place = self.places.get(value)
-            if place is None:
-                hint = did_you_mean(value, self.places) or "Declare it under [[places]] or give [lon, lat]."
-                raise ScenarioError(self.source, key, "a place name or [lon, lat]", value, hint)
-            return (place.lon, place.lat), value
+            if place is not None:
+                return (place.lon, place.lat), value
+            if value in self.named:
+                return self.named[value][:2], value
+            gazetteer = default_gazetteer()
+            match = gazetteer.lookup(value, self.bbox)
+            if match is None:
+                raise unknown_name(self.source, key, value, [*self.places, *self.named], gazetteer,
+                                   "a place name or [lon, lat]")
+            r = match.record
+            warnings.warn(f"{self.source}: key '{key}': '{value}' is not a place of the scenario; its position "
+                          f"[{r.lon}, {r.lat}] is taken from the {match.describe()}", GazetteerWarning, stacklevel=2)
+            return (r.lon, r.lat), value
         return value, None
 
     def points(self, values: tuple[Any, ...], key: str) -> tuple[tuple[float, float], ...]:
