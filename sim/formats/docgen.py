@@ -169,7 +169,9 @@ def _top(model: type[BaseModel]) -> str:
         required = "yes" if field.default is PydanticUndefined and field.default_factory is None else "no"
         if field.metadata and any(getattr(m, "min_length", None) for m in field.metadata):
             required = "at least one"
-        form = f"`[[{name}]]`" if type_name(field_type(field)) == "array of tables" else f"`[{name}]`"
+        kind = type_name(field_type(field))
+        form = (f"`[[{name}]]`" if kind == "array of tables" else f"`{name} = […]`" if kind.startswith("list of")
+                else f"`[{name}]`")
         out += f"| `{name}` | {form} | {required} | {_cell(field.description or '')} |\n"
     return out
 

@@ -18,6 +18,7 @@ import difflib
 import functools
 import re
 import unicodedata
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,19 @@ _MARKS = str.maketrans({c: "" for c in "'`\u2018\u2019\u02bb\u02bc\u02be\u02bf\u
 
 class GazetteerWarning(UserWarning):
     """A position came from the gazetteer, not from the scenario or its includes."""
+
+
+def announce(source: str, key: str, message: str, name: str) -> None:
+    """Issue a GazetteerWarning located at the scenario file's line naming `name` (so the warning shows it)."""
+    lineno = 0
+    try:
+        for i, line in enumerate(Path(source).read_text(encoding="utf-8").splitlines(), start=1):
+            if f'"{name}"' in line:
+                lineno = i
+                break
+    except (OSError, UnicodeDecodeError, ValueError):
+        pass
+    warnings.warn_explicit(f"key '{key}': {message}", GazetteerWarning, source, lineno)
 
 
 def fold(name: str) -> str:

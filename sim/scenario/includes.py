@@ -24,7 +24,6 @@ layer may not set, a bad entry) are ScenarioErrors naming the include file and t
 from __future__ import annotations
 
 import difflib
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +32,7 @@ from typing import Any
 from sim.errors import ScenarioError, did_you_mean
 from sim.formats import scenario as f
 from sim.formats.errors import validate
-from sim.scenario.gazetteer import COVERAGE, Gazetteer, GazetteerWarning, default_gazetteer
+from sim.scenario.gazetteer import COVERAGE, Gazetteer, announce, default_gazetteer
 
 LAYER_TABLES: tuple[str, ...] = ("terrain", "places", "roads", "zones", "barriers")
 GEOMETRY: dict[str, tuple[str, ...]] = {"terrain": ("polygon", "circle"), "places": ("lon", "lat"),
@@ -243,7 +242,7 @@ def complete_places(raw: dict[str, Any], included: Included, source: str,
             continue
         has = [k for k in ("lon", "lat") if e.get(k) is not None]
         if len(has) == 1:
-            raise ScenarioError(source, f"places[{i}]", "both lon and lat, or neither (to take them by name)",
+            raise ScenarioError(source, f"places ({e['name']})", "both lon and lat, or neither (to take them by name)",
                                 {"name": e["name"], has[0]: e[has[0]]})
         if has:
             continue
@@ -255,11 +254,11 @@ def complete_places(raw: dict[str, Any], included: Included, source: str,
         gaz = gazetteer if gazetteer is not None else default_gazetteer()
         match = gaz.lookup(name, box)
         if match is None:
-            raise unknown_name(source, f"places[{i}]", name, [], gaz,
+            raise unknown_name(source, f"places ({name})", name, [], gaz,
                                "lon and lat, or the name of an included place or of a gazetteer place")
         r = match.record
-        warnings.warn(f"{source}: places[{i}] ('{name}'): no lon/lat given; position [{r.lon}, {r.lat}] taken from "
-                      f"the {match.describe()}", GazetteerWarning, stacklevel=3)
+        announce(source, f"places ({name})", f"no lon/lat given: position [{r.lon}, {r.lat}] taken from the "
+                 f"{match.describe()}", name)
         out[i] = {**e, "lon": r.lon, "lat": r.lat, "source": e.get("source") or r.provenance()}
     return {**raw, "places": out}
 
@@ -267,7 +266,7 @@ def complete_places(raw: dict[str, Any], included: Included, source: str,
 def unknown_name(source: str, key: str, name: str, names: Sequence[str], gazetteer: Gazetteer,
                  expected: str) -> ScenarioError:
     """The error for a name that is neither a place nor in the gazetteer, listing near matches of both."""
-    near = [f"'{n}'" for n in difflib.get_close_matches(name, list(names), n=3, cutoff=0.6)]
+    near = [f"'{n}'" for n in difflib.get_close_matches(name, list(dict.fromkeys(names)), n=3, cutoff=0.6)]
     near += gazetteer.near(name)
     hint = (f"It is not a place of the scenario or its includes, nor in the gazetteer ({len(gazetteer.records):,} "
             f"GeoNames places of {COVERAGE}).")

@@ -14,7 +14,6 @@ import hashlib
 import json
 import math
 import tomllib
-import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from sim.formats.scenario import DEFAULT_MOBILITY, KIND_RADIUS, KIND_VALUE  # no
 from sim.io.claimsfile import check_claims_file
 from sim.limits import MAX_DAYS, check_grid, check_radius_cells
 from sim.scenario import schema as s
-from sim.scenario.gazetteer import GazetteerWarning, default_gazetteer
+from sim.scenario.gazetteer import announce, default_gazetteer
 from sim.scenario.includes import Included, complete_places, expand_includes, unknown_name
 from sim.scenario.overrides import apply_overrides
 
@@ -161,8 +160,8 @@ class _Resolver:
                 raise unknown_name(self.source, key, value, [*self.places, *self.named], gazetteer,
                                    "a place name or [lon, lat]")
             r = match.record
-            warnings.warn(f"{self.source}: key '{key}': '{value}' is not a place of the scenario; its position "
-                          f"[{r.lon}, {r.lat}] is taken from the {match.describe()}", GazetteerWarning, stacklevel=2)
+            announce(self.source, key, f"'{value}' is not a place of the scenario: its position [{r.lon}, {r.lat}] "
+                     f"is taken from the {match.describe()}", value)
             return (r.lon, r.lat), value
         return value, None
 
