@@ -278,9 +278,9 @@ def test_an_unknown_name_lists_near_matches_from_the_scenario_and_the_gazetteer(
                     '\n[[units]]\nname = "v"\nfaction = "red"\nat = "Alphaa"\nstrength = 100\n')
     err = error_of(path)
     assert err.key == "units[0].at" and "nor in the gazetteer" in err.hint
-    assert "Near matches" in err.hint and "GeoNames 162803" in err.hint
+    assert "Near matches in the gazetteer" in err.hint and "GeoNames 162803" in err.hint
     err = error_of(write(path, path.read_text().replace("Uqayribbat", "Alpha")))
-    assert err.key == "units[1].at" and "'Alpha'" in err.hint
+    assert err.key == "units[1].at" and err.hint.startswith("Did you mean 'Alpha'?")
 
 
 def test_an_unknown_place_without_lon_lat_is_an_error(tmp_path):

@@ -197,8 +197,9 @@ class Place(Spec):
                              ge=-180, le=180)
     lat: Number | None = key(None, "Position (as `lon`).", unit="degrees", allowed="inside `bbox`",
                              default_text="as `lon`", ge=-90, le=90)
-    kind: PlaceKind = key(description="Sets the defaults of `value` and `radius_km`. `oil_field`, `gas_field` and "
-                          "`mine` are resources (drawn as diamonds in the report). The kind has no other effect.")
+    kind: PlaceKind | None = key(None, "Sets the defaults of `value` and `radius_km`. `oil_field`, `gas_field` and "
+                                 "`mine` are resources (drawn as diamonds in the report). The kind has no other "
+                                 "effect.", default_text="**required** unless included")
     value: Number | None = key(None, "Objective value. Attackers prefer hostile-held or unowned places of higher "
                                "value (see `doctrine.value_hours`). A place of value `0` is never an objective.",
                                unit="points", default_text="by kind (table below)", ge=0, le=MAX_VALUE)

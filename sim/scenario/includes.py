@@ -23,7 +23,6 @@ layer may not set, a bad entry) are ScenarioErrors naming the include file and t
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -238,6 +237,10 @@ def complete_places(raw: dict[str, Any], included: Included, source: str,
             continue  # an included place outside the map: it still names a point (included.points)
         out.append(e)
     for i, e in enumerate(out):
+        if isinstance(e, dict) and e.get("kind") is None:
+            raise ScenarioError(source, f"places[{i}].kind", "a value (the key is required)", None,
+                                "The key is missing." + (f" ({e['name']} is no included place.)"
+                                                         if included and isinstance(e.get("name"), str) else ""))
         if not isinstance(e, dict) or not isinstance(e.get("name"), str):
             continue
         has = [k for k in ("lon", "lat") if e.get(k) is not None]
@@ -265,13 +268,13 @@ def complete_places(raw: dict[str, Any], included: Included, source: str,
 
 def unknown_name(source: str, key: str, name: str, names: Sequence[str], gazetteer: Gazetteer,
                  expected: str) -> ScenarioError:
-    """The error for a name that is neither a place nor in the gazetteer, listing near matches of both."""
-    near = [f"'{n}'" for n in difflib.get_close_matches(name, list(dict.fromkeys(names)), n=3, cutoff=0.6)]
-    near += gazetteer.near(name)
-    hint = (f"It is not a place of the scenario or its includes, nor in the gazetteer ({len(gazetteer.records):,} "
-            f"GeoNames places of {COVERAGE}).")
+    """The error for a name that is neither a place nor in the gazetteer, with near matches from both."""
+    hint = did_you_mean(name, list(dict.fromkeys(names)))
+    hint += (" " if hint else "") + (f"It is not a place of the scenario or its includes, nor in the gazetteer "
+                                     f"({len(gazetteer.records):,} GeoNames places of {COVERAGE}).")
+    near = gazetteer.near(name)
     if near:
-        hint += " Near matches: " + ", ".join(near) + "."
-    else:
+        hint += " Near matches in the gazetteer: " + ", ".join(near) + "."
+    elif not hint.startswith("Did"):
         hint += " Declare it under [[places]] with lon and lat, or give [lon, lat]."
     return ScenarioError(source, key, expected, name, hint)
