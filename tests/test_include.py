@@ -6,6 +6,7 @@ import tomllib
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sim.cli import main
@@ -333,3 +334,14 @@ def test_the_rivers_layer_loads_into_a_syrian_scenario(tmp_path):
     path = scenario(tmp_path, 'include = ["syria/places.toml", "syria/rivers.toml"]\n')
     sc = load_quiet(write(path, path.read_text().replace("[36.0, 33.0, 39.0, 35.5]", "[35.6, 32.2, 42.45, 37.4]")))
     assert [b.name for b in sc.barriers] and all(len(b.points) >= 5 for b in sc.barriers)
+
+
+def test_an_included_road_beyond_the_map_is_not_painted_along_its_edge(tmp_path):
+    from sim.world.world import build_world
+
+    layer = LAYER + '\n[[roads]]\nname = "Far road"\nclass = "highway"\nthrough = ["Faraway", [41.0, 33.2]]\n'
+    path = scenario(tmp_path, 'include = ["./layer.toml"]\n', layer=layer)
+    world = build_world(load_quiet(path))
+    assert (world.road == 3).sum() == 0  # wholly east of the map: no cell
+    edge = np.concatenate([world.road[0], world.road[-1], world.road[:, 0], world.road[:, -1]])
+    assert not edge.any()  # R1 and R2 lie inside; nothing runs along the edge

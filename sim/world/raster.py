@@ -114,7 +114,12 @@ def line_cells(grid: GridGeometry, points_lonlat: tuple[tuple[float, float], ...
     frac = np.concatenate([np.arange(k) / k for k in n])
     sx = np.append(x[idx] + (x[idx + 1] - x[idx]) * frac, x[-1])
     sy = np.append(y[idx] + (y[idx + 1] - y[idx]) * frac, y[-1])
-    return grid.cell_of_xy(sx, sy)
+    # Samples more than a cell off the grid are dropped, not clipped: a road that leaves the map (an included
+    # layer drawn for a larger one) must not be painted along its edge.
+    col = (sx - grid.x0) / grid.cell_km
+    row = (sy - grid.y0) / grid.cell_km
+    keep = (col >= -1) & (col <= grid.width + 1) & (row >= -1) & (row <= grid.height + 1)
+    return grid.cell_of_xy(sx[keep], sy[keep])
 
 
 def segment_cells(r0: np.ndarray, c0: np.ndarray, r1: np.ndarray, c1: np.ndarray
