@@ -125,6 +125,7 @@ class ConflictModel(mesa.Model):
         self.influence = self._spread(self._zoc)
         self._presence_now: np.ndarray | None = None  # (F, H, W) presence at this step's control
         self._supply: dict[int, supply.SupplyNetwork] = {}
+        self._supply_ground: dict[int, np.ndarray] = {}  # faction -> the ground of today's network
         # faction -> (friendly ground, network) of its last search: a faction whose ground has not
         # changed since keeps its network (the supply mobility's cell costs never change).
         self._supply_memo: dict[int, tuple[np.ndarray, supply.SupplyNetwork]] = {}
@@ -230,16 +231,8 @@ class ConflictModel(mesa.Model):
     def supply_network(self, fi: int) -> supply.SupplyNetwork:
         """Today's supply network of a faction (computed on first use each day, from that day's control)."""
         if fi not in self._supply:
-            area = self._supply_areas.get(fi)
-            if area is None:
-                w, fac, rule = self.world, self.spec.factions[fi], self.spec.supply
-                src = [int(w.place_cells[self._place_index[n]]) for n in fac.supply_sources]
-                key = ("supply", tuple(src), rule.mobility, rule.range_hours)
-                if key not in w.search_cache:
-                    w.search_cache[key] = supply.SupplyArea(w.graph, w.cell_hours[rule.mobility],
-                                                            np.array(src, dtype=np.int64), rule.range_hours)
-                area = self._supply_areas[fi] = w.search_cache[key]
-            ground = area.ground(self.owner, self.factions.friendly[fi])
+            area = self._supply_area(fi)
+            ground = self._day_ground(fi, area)
             memo = self._supply_memo.get(fi)
             if memo is not None and np.array_equal(memo[0], ground):
                 self._supply[fi] = memo[1]
@@ -248,10 +241,41 @@ class ConflictModel(mesa.Model):
                 self._supply_memo[fi] = (ground, self._supply[fi])
         return self._supply[fi]
 
+    def _supply_area(self, fi: int) -> supply.SupplyArea:
+        """The part of the map a faction's supply could ever reach (found once per world and supply rule)."""
+        area = self._supply_areas.get(fi)
+        if area is None:
+            w, fac, rule = self.world, self.spec.factions[fi], self.spec.supply
+            src = [int(w.place_cells[self._place_index[n]]) for n in fac.supply_sources]
+            key = ("supply", tuple(src), rule.mobility, rule.range_hours)
+            if key not in w.search_cache:
+                w.search_cache[key] = supply.SupplyArea(w.graph, w.cell_hours[rule.mobility],
+                                                        np.array(src, dtype=np.int64), rule.range_hours)
+            area = self._supply_areas[fi] = w.search_cache[key]
+        return area
+
+    def _day_ground(self, fi: int, area: supply.SupplyArea) -> np.ndarray:
+        """The ground today's supply network of a faction runs on, taken at its first use of the day."""
+        ground = self._supply_ground.get(fi)
+        if ground is None:
+            ground = self._supply_ground[fi] = area.ground(self.owner, self.factions.friendly[fi])
+        return ground
+
     def _supplied(self, u: Unit) -> bool:
-        """Supplied if the supply network reaches any cell of the unit's presence disk (the front is fuzzy)."""
+        """Supplied if the supply network reaches any cell of the unit's presence disk (the front is fuzzy).
+
+        The faction's last searched network answers without a search when it can (see
+        `SupplyNetwork.known_reach`): the answer is the one today's network would give. Measured on the
+        Badia run, this skips most of the daily supply searches.
+        """
         around = self._presence.cells([u.cell])
-        return self.supply_network(u.faction).reaches_any(around)
+        fi = u.faction
+        memo = self._supply_memo.get(fi)
+        if fi not in self._supply and memo is not None:
+            known = memo[1].known_reach(around, self._day_ground(fi, self._supply_area(fi)))
+            if known is not None:
+                return known
+        return self.supply_network(fi).reaches_any(around)
 
     def area_km2(self) -> np.ndarray:
         """Area held by each faction now, in km²: the model's held ground (measure `area_km2`)."""
@@ -275,6 +299,7 @@ class ConflictModel(mesa.Model):
         flat_influence = self.influence.reshape(n, -1)
         units = self.unit_list()
         self._supply = {}
+        self._supply_ground = {}
         going = self._follow_orders(units)
         for fi in range(n):
             doc = f.doctrine[fi]
