@@ -249,8 +249,12 @@ class ConflictModel(mesa.Model):
             src = [int(w.place_cells[self._place_index[n]]) for n in fac.supply_sources]
             key = ("supply", tuple(src), rule.mobility, rule.range_hours)
             if key not in w.search_cache:
-                w.search_cache[key] = supply.SupplyArea(w.graph, w.cell_hours[rule.mobility],
-                                                        np.array(src, dtype=np.int64), rule.range_hours)
+                hours, cells = w.cell_hours[rule.mobility], np.array(src, dtype=np.int64)
+                open_key = ("supply-open", tuple(src), rule.mobility)  # shared by every range a study tries
+                if open_key not in w.search_cache:
+                    w.search_cache[open_key] = supply.SupplyArea.open_ground_costs(w.graph, hours, cells)
+                w.search_cache[key] = supply.SupplyArea(w.graph, hours, cells, rule.range_hours,
+                                                        open_costs=w.search_cache[open_key])
             area = self._supply_areas[fi] = w.search_cache[key]
         return area
 

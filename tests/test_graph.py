@@ -185,3 +185,24 @@ def test_an_old_network_answers_when_ground_only_grew_or_only_shrank():
     assert old.known_reach(near, area.ground(shrunk, friendly_row)) is True
     assert old.known_reach(far, area.ground(shrunk, friendly_row)) is False
     assert area.network(area.ground(shrunk, friendly_row)).reaches_any(near)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(grids, st.floats(0.5, 20.0))
+def test_a_supply_area_read_off_open_ground_costs_equals_a_searched_one(grid, range_hours):
+    """A study varying the supply range reuses one unlimited search: same area, same networks."""
+    h, w, seed = grid
+    rng = np.random.default_rng(seed)
+    hours = rng.uniform(0.2, 3.0, (h, w))
+    hours[rng.random((h, w)) < 0.1] = np.inf
+    graph = GridGraph(h, w)
+    sources = rng.choice(h * w, size=2, replace=False)
+    searched = SupplyArea(graph, hours, sources, range_hours)
+    read = SupplyArea(graph, hours, sources, range_hours, SupplyArea.open_ground_costs(graph, hours, sources))
+    assert searched.window == read.window
+    assert np.array_equal(searched.reach, read.reach)
+    owner = np.where(rng.random((h, w)) < 0.3, 1, 0).astype(np.int8)
+    row = np.array([True, False])
+    a, b = searched.network(searched.ground(owner, row)), read.network(read.ground(owner, row))
+    assert np.array_equal(a.cost_map(), b.cost_map())
+    assert np.array_equal(a.next_cell_map(), b.next_cell_map())

@@ -29,11 +29,18 @@ class SupplyArea:
     """
 
     def __init__(self, graph: GridGraph, supply_hours: np.ndarray, source_cells: np.ndarray,
-                 range_hours: float) -> None:
+                 range_hours: float, open_costs: np.ndarray | None = None) -> None:
+        """`open_costs`, if given, are the hours from the sources over open ground with no limit
+        (`open_ground_costs`): the area is read off them instead of searched, the same cells (a limited
+        search settles exactly the cells an unlimited one puts within the limit, at the same costs). A study
+        that varies the range reuses one such search for every range."""
         self.shape = supply_hours.shape
         self.range_hours = range_hours
         source_cells = np.asarray(source_cells, dtype=np.int64)
-        reach = graph.search(supply_hours, source_cells, limit=range_hours).reachable()
+        if open_costs is None:
+            reach = graph.search(supply_hours, source_cells, limit=range_hours).reachable()
+        else:
+            reach = open_costs <= range_hours
         rows, cols = np.flatnonzero(reach.any(axis=1)), np.flatnonzero(reach.any(axis=0))
         if len(rows) == 0:
             rows = cols = np.zeros(1, dtype=np.int64)
@@ -43,6 +50,11 @@ class SupplyArea:
         self.graph = GridGraph(*self.hours.shape)
         r, c = np.divmod(source_cells, self.shape[1])
         self.sources = (r - rows[0]) * self.hours.shape[1] + (c - cols[0])
+
+    @staticmethod
+    def open_ground_costs(graph: GridGraph, supply_hours: np.ndarray, source_cells: np.ndarray) -> np.ndarray:
+        """Hours from the nearest source to every cell over the whole map, whoever holds it (inf if never)."""
+        return graph.search(supply_hours, np.asarray(source_cells, dtype=np.int64)).cost.copy()
 
     def ground(self, owner: np.ndarray, friendly_row: np.ndarray) -> np.ndarray:
         """Cells the network could reach that the faction or its allies hold (the ground it may cross).
