@@ -216,12 +216,17 @@ class ConflictModel(mesa.Model):
                 self.zone_belief[unit.faction, z] = 1.0
 
     # ----------------------------------------------------------------- grids
-    def _spread(self, disks: control.Disks, weight_one: bool = False, along_path: bool = False) -> np.ndarray:
-        """Per-faction unit strength (or presence) over disks around units, or along this step's paths."""
+    def _spread(self, disks: control.Disks, along_path: bool = False) -> np.ndarray:
+        """Per-faction unit strength over disks around units, or along this step's paths."""
         units = self.unit_list()
         paths = [u.path if along_path else [u.cell] for u in units]
         return control.spread(len(self.factions), paths, [u.faction for u in units],
-                              [1.0 if weight_one else u.strength for u in units], disks)
+                              [u.strength for u in units], disks)
+
+    def _covered(self, disks: control.Disks) -> np.ndarray:
+        """(F, H, W) bool: the cells within a disk around some unit of each faction, where they stand now."""
+        units = self.unit_list()
+        return control.covered(len(self.factions), [u.cell for u in units], [u.faction for u in units], disks)
 
     def zone_of_control(self) -> np.ndarray:
         """(F, H, W): the strength each faction's units project over their zones of control this step, swept
@@ -283,8 +288,10 @@ class ConflictModel(mesa.Model):
 
     def area_km2(self) -> np.ndarray:
         """Area held by each faction now, in km²: the model's held ground (measure `area_km2`)."""
-        counts = np.bincount(self.owner[self.world.region].astype(np.int64) + 1, minlength=len(self.factions) + 1)
-        return counts[1:] * self.world.grid.cell_area_km2
+        # cells outside the region never have an owner (sim.rules.control), so the whole grid can be
+        # counted; its bytes read as uint8, nobody (-1) is 255
+        counts = np.bincount(self.owner.view(np.uint8).ravel(), minlength=256)
+        return counts[:len(self.factions)] * self.world.grid.cell_area_km2
 
     def locality_km2(self) -> np.ndarray:
         """Area of each faction counted by localities: the land of every locality it holds (measure `locality_km2`)."""
@@ -591,7 +598,7 @@ class ConflictModel(mesa.Model):
     def _control(self) -> None:
         sc = self.spec
         self.influence = self._spread(self._zoc, along_path=True)
-        presence = self._presence_now = self._spread(self._presence, weight_one=True) > 0
+        presence = self._presence_now = self._covered(self._presence)
         new = control.update_owner(self.owner, self.world.region, self._footprint, self.influence, presence,
                                    self.factions.hostile, sc.control.contest_ratio, self._forbidden)
         self._log_captures(new)
@@ -615,7 +622,7 @@ class ConflictModel(mesa.Model):
         units = self.unit_list() if units is None else units
         # presence as this step's control saw it (units have not moved since); computed afresh otherwise
         presence = self._presence_now if self._presence_now is not None else (
-            self._spread(self._presence, weight_one=True) > 0)
+            self._covered(self._presence))
         presence = presence.reshape(n, -1)
         hostile_present = np.zeros(presence.shape, dtype=bool)
         for f in range(n):
