@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import AfterValidator, ConfigDict, Field, create_model
+from pydantic import AfterValidator, ConfigDict, Field, ValidationError, create_model
 
 from sim.formats.fields import (
+    LONLAT_SCHEMA,
     Bbox,
     Colour,
     Date,
@@ -21,7 +22,9 @@ from sim.formats.fields import (
     Point,
     Ring,
     Spec,
+    _ring,
     bad,
+    custom,
     key,
     points,
 )
@@ -162,6 +165,29 @@ class Circle(Spec):
 
     center: Point = key(description="Centre of the circle.", type="point")
     radius_km: Number = key(description="Radius.", unit="km", gt=0, le=MAX_KM)
+
+
+def _hold_shape(value: Any) -> tuple[tuple[float, float], ...] | Circle:
+    """A hold area: a polygon ring (a list of [lon, lat]) or a circle table `{center, radius_km}`."""
+    if isinstance(value, dict):
+        try:
+            return Circle.model_validate(value)
+        except ValidationError as exc:
+            from sim.formats.errors import describe_error  # errors imports fields, not this module
+
+            path, expected, found, hint = describe_error(exc.errors(include_url=False)[0], Circle)
+            raise bad(expected, found, hint, suffix=f".{path}") from None
+    if isinstance(value, list | tuple):
+        return _ring(value)
+    raise bad("a polygon (a list of 3 or more [lon, lat]) or a circle table {center, radius_km}", value)
+
+
+HoldShape = custom("a polygon or a circle", "polygons or circles", _hold_shape,
+                   {"anyOf": [{"type": "array", "minItems": 3, "items": LONLAT_SCHEMA,
+                                "description": "a polygon ring of 3 or more [lon, lat] points"},
+                               {k: v for k, v in Circle.model_json_schema().items() if k != "title"}]},
+                   "polygon or circle")
+"""A hold area: a polygon ring or a circle (its centre a place name or [lon, lat])."""
 
 
 def _polygon() -> Any:
@@ -317,9 +343,16 @@ class Faction(Spec):
                                     factory=list, type="list of place names", allowed="declared places")
     holds: list[str] = key(description="Places whose footprint the faction holds at the start.", factory=list,
                            type="list of place names", allowed="declared places")
-    hold_areas: list[Ring] = key(description="Areas the faction holds at the start (clipped to the region).",
-                                 factory=list, type="list of polygons", unit="degrees",
-                                 allowed="each ≥ 3 `[lon, lat]`")
+    hold_areas: list[HoldShape] = key(  # type: ignore[valid-type]
+        description="Areas the faction holds at the start (clipped to the region). Each is a polygon or a circle "
+                    "table. A later area paints over an earlier one, and a later faction's over an earlier "
+                    "faction's (see \"How initial control is filled\").",
+        factory=list, type="list of polygons and circles", unit="degrees; circle radius in km",
+        allowed="each a polygon (≥ 3 `[lon, lat]`) or `{center = point, radius_km = number}` (radius in (0, 1000])")
+    rest: bool = key(False, "The faction holds every region cell that no other hold area, GeoJSON area or held "
+                     "place gives to a faction: the rest of the region. It is painted first, under everything "
+                     "else, so no cell is left for `control.fill_initial`.",
+                     allowed="`true` for one faction at most")
     doctrine: Doctrine = key(description="The faction's behaviour.", factory=Doctrine, type="table",
                              default_text="all defaults", allowed="see below")
 
@@ -421,6 +454,17 @@ class Mobility(Spec):
                                      "faction's ground.", factory=LogisticsSpeeds)
 
 
+class HoldAreasFile(Spec):
+    """A GeoJSON file of starting areas: a FeatureCollection of Polygon or MultiPolygon features."""
+
+    file: str = key(description="Path of the GeoJSON file, relative to the scenario file. It must be a "
+                    "FeatureCollection of `Polygon` or `MultiPolygon` features (holes are kept), with every "
+                    "position `[lon, lat]` inside `map.bbox`.", type="string (path)",
+                    allowed="an existing GeoJSON file, relative to the scenario file")
+    property: str = key("faction", "The feature property that names the faction holding the feature's area.",
+                        allowed="every feature has it, naming a faction id")
+
+
 class Control(Spec):
     """Zones of control, presence, contests and front links."""
 
@@ -437,6 +481,11 @@ class Control(Spec):
                                 unit="×", ge=1, le=1000)
     fill_initial: bool = key(True, "Fill the unowned part of the region at the start by cost distance from held "
                              "places and areas (see \"How initial control is filled\").")
+    hold_areas: HoldAreasFile | None = key(
+        None, "Starting control drawn in a GIS or on geojson.io: a GeoJSON file of areas, each naming the faction "
+        "holding it. The areas are painted over a `rest` faction and under every faction's own `hold_areas` (see "
+        "\"How initial control is filled\").", type="table `{file, property}`", default_text="none",
+        allowed="`file`: path to GeoJSON (**required**), relative to the scenario file; `property`: see below")
     front_link_km: Number = key(0.0, "Two positions of a faction (its units, and the places it holds) this close "
                                 "to each other hold the line between them: see \"Territory\" below. `0`: no links.",
                                 unit="km", ge=0, le=MAX_KM)
