@@ -175,7 +175,9 @@ def _hold_shape(value: Any) -> tuple[tuple[float, float], ...] | Circle:
         except ValidationError as exc:
             from sim.formats.errors import describe_error  # errors imports fields, not this module
 
-            path, expected, found, hint = describe_error(exc.errors(include_url=False)[0], Circle)
+            errors = exc.errors(include_url=False)  # a misspelt key first, as sim.formats.errors does
+            first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+            path, expected, found, hint = describe_error(first, Circle)
             raise bad(expected, found, hint, suffix=f".{path}") from None
     if isinstance(value, list | tuple):
         return _ring(value)
