@@ -194,6 +194,7 @@ SECTIONS: dict[str, dict[str, Callable[[], str]]] = {
         "objectives": lambda: rows(fs.Objective),
         "mobility": _speed_defaults,
         "control": lambda: rows(fs.Control),
+        "control-hold_areas": lambda: rows(fs.HoldAreasFile),
         "combat": lambda: rows(fs.Combat),
         "supply": lambda: rows(fs.Supply),
         "air_power": lambda: rows(fs.AirRule, group=""),

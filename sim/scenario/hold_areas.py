@@ -44,7 +44,7 @@ def check_rest(specs: Sequence[f.Faction], source: str) -> None:
     rest = [i for i, fa in enumerate(specs) if fa.rest]
     if len(rest) > 1:
         names = [specs[i].id for i in rest]
-        raise ScenarioError(source, f"factions[{rest[1]}].rest", "`rest = true` for one faction at most", True,
+        raise ScenarioError(source, f"factions[{rest[1]}].rest", "`rest = true` for one faction at most", None,
                             f"Factions {', '.join(repr(n) for n in names)} all set it; the rest of the region can "
                             "have only one holder.")
 
