@@ -192,6 +192,7 @@ SECTIONS: dict[str, dict[str, Callable[[], str]]] = {
         "units": lambda: rows(fs.Unit),
         "orders": lambda: rows(fs.Order),
         "objectives": lambda: rows(fs.Objective),
+        "mobility-types": lambda: rows(fs.Mobility),
         "mobility": _speed_defaults,
         "control": lambda: rows(fs.Control),
         "control-hold_areas": lambda: rows(fs.HoldAreasFile),
