@@ -62,6 +62,15 @@ def test_the_fixture_matches_the_editor_schema() -> None:
     assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]]
 
 
+@pytest.mark.parametrize("area", [{"center": [36.3, 33.05]}, {"center": [36.3, 33.05], "radius_km": 0},
+                                  [[36.0, 33.0], [36.1, 33.0]], 5])
+def test_the_editor_schema_flags_a_bad_hold_area(area: object) -> None:
+    raw = copy.deepcopy(TOML)
+    raw["factions"][2]["hold_areas"][0] = area
+    errors = list(validator("scenario").iter_errors(as_json(raw)))
+    assert any(list(e.absolute_path)[:4] == ["factions", 2, "hold_areas", 0] for e in errors), errors
+
+
 def test_rest_holds_every_region_cell_no_other_area_takes(front: sim.ConflictModel) -> None:
     assert holder(front, 36.3, 33.3) == "govt"  # far from every drawn area
     assert holder(front, 36.55, 33.15) == "govt"
@@ -292,7 +301,7 @@ def test_mutated_fronts_are_answered_without_a_traceback(tmp_path: Path) -> None
             geo_bytes = geo_text
         elif target < 0.85:
             note = fuzzing.mutate_doc(geo, rnd)
-            geo_bytes = json.dumps(geo).encode("utf-8")
+            geo_bytes = json.dumps(geo, default=str).encode("utf-8")  # a date becomes a string
         else:
             geo_bytes, note = fuzzing.mutate_text(geo_text, rnd)
         toml_bytes = fuzzing._toml(toml)  # noqa: SLF001 - the fuzzer's own TOML writer
