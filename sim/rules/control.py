@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from sim.scenario.schema import Scenario
-from sim.world.raster import ring_mask
+from sim.world.hold import paint_hold_areas
 from sim.world.world import World
 
 UNOWNED = -1
@@ -95,18 +95,12 @@ def covered(n_factions: int, cells: Sequence[int], factions: Sequence[int], disk
 
 
 def initial_owner(sc: Scenario, world: World, faction_index: dict[str, int]) -> np.ndarray:
-    """Owner grid at the start: held places and areas, the rest of the region filled by cost distance."""
-    owner = np.full(world.shape, UNOWNED, dtype=np.int8)
-    seeds: list[int] = []
-    seed_faction: list[int] = []
-    for f in sc.factions:
-        fi = faction_index[f.id]
-        for area in f.hold_areas:
-            mask = ring_mask(world.grid, area) & world.region
-            owner[mask] = fi
-            cells = np.flatnonzero(mask)
-            seeds.extend(cells.tolist())
-            seed_faction.extend([fi] * len(cells))
+    """Owner grid at the start: held areas (sim.world.hold) and places, the rest of the region filled by cost
+    distance."""
+    painted = paint_hold_areas(sc, world, faction_index)
+    owner = painted.owner
+    seeds: list[int] = painted.seeds.tolist()
+    seed_faction: list[int] = painted.seed_faction.tolist()
     holders: dict[int, int] = {}
     for i, p in enumerate(sc.places):
         if p.holder is not None:
@@ -119,7 +113,7 @@ def initial_owner(sc: Scenario, world: World, faction_index: dict[str, int]) -> 
         owner[foot] = fi
         seeds.append(int(world.place_cells[i]))
         seed_faction.append(fi)
-    if sc.control.fill_initial and seeds:
+    if sc.control.fill_initial and seeds and (owner[world.region] == UNOWNED).any():
         cost = np.where(world.region, world.cell_hours["motorised"], np.inf)
         label = world.graph.nearest_source(cost, np.array(seeds))
         fill = (label >= 0) & world.region & (owner == UNOWNED)
