@@ -102,7 +102,11 @@ class ConflictModel(mesa.Model):
         self._objective_cells = {(i, k): self._objective_targets(obj)
                                  for i, o in enumerate(scenario.orders) for k, obj in enumerate(o.objectives)}
 
-        self.owner = control.initial_owner(scenario, self.world, self.factions.index)
+        start_key = control.initial_owner_key(scenario, self.factions.index)
+        cache = self.world.search_cache
+        if start_key not in cache:
+            cache[start_key] = control.initial_owner(scenario, self.world, self.factions.index)
+        self.owner = cache[start_key].copy()
         self.start_owner = self.owner.copy()
         self.cut_days = np.zeros(shape, dtype=np.int16)  # days each cell has been cut off from its holder's sources
         self._source_cells = [np.array([self.world.place_cells[self._place_index[n]] for n in f.supply_sources],

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from sim.scenario.schema import Scenario
-from sim.world.hold import paint_hold_areas
+from sim.world.hold import hold_layers, paint_hold_areas
 from sim.world.world import World
 
 UNOWNED = -1
@@ -120,6 +120,14 @@ def initial_owner(sc: Scenario, world: World, faction_index: dict[str, int]) -> 
         owner[fill] = np.asarray(seed_faction, dtype=np.int8)[label[fill]]
     owner[~world.region] = UNOWNED
     return owner
+
+
+def initial_owner_key(sc: Scenario, faction_index: dict[str, int]) -> tuple:
+    """Everything `initial_owner` reads from the scenario, as a hashable key: runs of a batch that vary
+    forces or doctrine share one starting grid per world (sim.model caches it in the world's search cache)."""
+    return ("initial_owner", tuple(faction_index.items()), repr(hold_layers(sc)),
+            tuple(f.id for f in sc.factions if f.rest), tuple((f.id, tuple(f.holds)) for f in sc.factions),
+            tuple((p.name, p.holder) for p in sc.places), sc.control.fill_initial)
 
 
 def by_owner(row: np.ndarray, owner: np.ndarray, unowned: bool) -> np.ndarray:
