@@ -102,7 +102,11 @@ class ConflictModel(mesa.Model):
         self._objective_cells = {(i, k): self._objective_targets(obj)
                                  for i, o in enumerate(scenario.orders) for k, obj in enumerate(o.objectives)}
 
-        self.owner = control.initial_owner(scenario, self.world, self.factions.index)
+        start_key = control.initial_owner_key(scenario, self.factions.index)
+        cache = self.world.search_cache
+        if start_key not in cache:
+            cache[start_key] = control.initial_owner(scenario, self.world, self.factions.index)
+        self.owner = cache[start_key].copy()
         self.start_owner = self.owner.copy()
         self.cut_days = np.zeros(shape, dtype=np.int16)  # days each cell has been cut off from its holder's sources
         self._source_cells = [np.array([self.world.place_cells[self._place_index[n]] for n in f.supply_sources],
@@ -125,6 +129,7 @@ class ConflictModel(mesa.Model):
         self.influence = self._spread(self._zoc)
         self._presence_now: np.ndarray | None = None  # (F, H, W) presence at this step's control
         self._supply: dict[int, supply.SupplyNetwork] = {}
+        self._supply_ground: dict[int, np.ndarray] = {}  # faction -> the ground of today's network
         # faction -> (friendly ground, network) of its last search: a faction whose ground has not
         # changed since keeps its network (the supply mobility's cell costs never change).
         self._supply_memo: dict[int, tuple[np.ndarray, supply.SupplyNetwork]] = {}
@@ -215,12 +220,17 @@ class ConflictModel(mesa.Model):
                 self.zone_belief[unit.faction, z] = 1.0
 
     # ----------------------------------------------------------------- grids
-    def _spread(self, disks: control.Disks, weight_one: bool = False, along_path: bool = False) -> np.ndarray:
-        """Per-faction unit strength (or presence) over disks around units, or along this step's paths."""
+    def _spread(self, disks: control.Disks, along_path: bool = False) -> np.ndarray:
+        """Per-faction unit strength over disks around units, or along this step's paths."""
         units = self.unit_list()
         paths = [u.path if along_path else [u.cell] for u in units]
         return control.spread(len(self.factions), paths, [u.faction for u in units],
-                              [1.0 if weight_one else u.strength for u in units], disks)
+                              [u.strength for u in units], disks)
+
+    def _covered(self, disks: control.Disks) -> np.ndarray:
+        """(F, H, W) bool: the cells within a disk around some unit of each faction, where they stand now."""
+        units = self.unit_list()
+        return control.covered(len(self.factions), [u.cell for u in units], [u.faction for u in units], disks)
 
     def zone_of_control(self) -> np.ndarray:
         """(F, H, W): the strength each faction's units project over their zones of control this step, swept
@@ -230,16 +240,8 @@ class ConflictModel(mesa.Model):
     def supply_network(self, fi: int) -> supply.SupplyNetwork:
         """Today's supply network of a faction (computed on first use each day, from that day's control)."""
         if fi not in self._supply:
-            area = self._supply_areas.get(fi)
-            if area is None:
-                w, fac, rule = self.world, self.spec.factions[fi], self.spec.supply
-                src = [int(w.place_cells[self._place_index[n]]) for n in fac.supply_sources]
-                key = ("supply", tuple(src), rule.mobility, rule.range_hours)
-                if key not in w.search_cache:
-                    w.search_cache[key] = supply.SupplyArea(w.graph, w.cell_hours[rule.mobility],
-                                                            np.array(src, dtype=np.int64), rule.range_hours)
-                area = self._supply_areas[fi] = w.search_cache[key]
-            ground = area.ground(self.owner, self.factions.friendly[fi])
+            area = self._supply_area(fi)
+            ground = self._day_ground(fi, area)
             memo = self._supply_memo.get(fi)
             if memo is not None and np.array_equal(memo[0], ground):
                 self._supply[fi] = memo[1]
@@ -248,15 +250,52 @@ class ConflictModel(mesa.Model):
                 self._supply_memo[fi] = (ground, self._supply[fi])
         return self._supply[fi]
 
+    def _supply_area(self, fi: int) -> supply.SupplyArea:
+        """The part of the map a faction's supply could ever reach (found once per world and supply rule)."""
+        area = self._supply_areas.get(fi)
+        if area is None:
+            w, fac, rule = self.world, self.spec.factions[fi], self.spec.supply
+            src = [int(w.place_cells[self._place_index[n]]) for n in fac.supply_sources]
+            key = ("supply", tuple(src), rule.mobility, rule.range_hours)
+            if key not in w.search_cache:
+                hours, cells = w.cell_hours[rule.mobility], np.array(src, dtype=np.int64)
+                open_key = ("supply-open", tuple(src), rule.mobility)  # shared by every range a study tries
+                if open_key not in w.search_cache:
+                    w.search_cache[open_key] = supply.SupplyArea.open_ground_costs(w.graph, hours, cells)
+                w.search_cache[key] = supply.SupplyArea(w.graph, hours, cells, rule.range_hours,
+                                                        open_costs=w.search_cache[open_key])
+            area = self._supply_areas[fi] = w.search_cache[key]
+        return area
+
+    def _day_ground(self, fi: int, area: supply.SupplyArea) -> np.ndarray:
+        """The ground today's supply network of a faction runs on, taken at its first use of the day."""
+        ground = self._supply_ground.get(fi)
+        if ground is None:
+            ground = self._supply_ground[fi] = area.ground(self.owner, self.factions.friendly[fi])
+        return ground
+
     def _supplied(self, u: Unit) -> bool:
-        """Supplied if the supply network reaches any cell of the unit's presence disk (the front is fuzzy)."""
+        """Supplied if the supply network reaches any cell of the unit's presence disk (the front is fuzzy).
+
+        The faction's last searched network answers without a search when it can (see
+        `SupplyNetwork.known_reach`): the answer is the one today's network would give. Measured on the
+        Badia run, this skips most of the daily supply searches.
+        """
         around = self._presence.cells([u.cell])
-        return self.supply_network(u.faction).reaches_any(around)
+        fi = u.faction
+        memo = self._supply_memo.get(fi)
+        if fi not in self._supply and memo is not None:
+            known = memo[1].known_reach(around, self._day_ground(fi, self._supply_area(fi)))
+            if known is not None:
+                return known
+        return self.supply_network(fi).reaches_any(around)
 
     def area_km2(self) -> np.ndarray:
         """Area held by each faction now, in km²: the model's held ground (measure `area_km2`)."""
-        counts = np.bincount(self.owner[self.world.region].astype(np.int64) + 1, minlength=len(self.factions) + 1)
-        return counts[1:] * self.world.grid.cell_area_km2
+        # cells outside the region never have an owner (sim.rules.control), so the whole grid can be
+        # counted; its bytes read as uint8, nobody (-1) is 255
+        counts = np.bincount(self.owner.view(np.uint8).ravel(), minlength=256)
+        return counts[:len(self.factions)] * self.world.grid.cell_area_km2
 
     def locality_km2(self) -> np.ndarray:
         """Area of each faction counted by localities: the land of every locality it holds (measure `locality_km2`)."""
@@ -275,6 +314,7 @@ class ConflictModel(mesa.Model):
         flat_influence = self.influence.reshape(n, -1)
         units = self.unit_list()
         self._supply = {}
+        self._supply_ground = {}
         going = self._follow_orders(units)
         for fi in range(n):
             doc = f.doctrine[fi]
@@ -562,7 +602,7 @@ class ConflictModel(mesa.Model):
     def _control(self) -> None:
         sc = self.spec
         self.influence = self._spread(self._zoc, along_path=True)
-        presence = self._presence_now = self._spread(self._presence, weight_one=True) > 0
+        presence = self._presence_now = self._covered(self._presence)
         new = control.update_owner(self.owner, self.world.region, self._footprint, self.influence, presence,
                                    self.factions.hostile, sc.control.contest_ratio, self._forbidden)
         self._log_captures(new)
@@ -586,7 +626,7 @@ class ConflictModel(mesa.Model):
         units = self.unit_list() if units is None else units
         # presence as this step's control saw it (units have not moved since); computed afresh otherwise
         presence = self._presence_now if self._presence_now is not None else (
-            self._spread(self._presence, weight_one=True) > 0)
+            self._covered(self._presence))
         presence = presence.reshape(n, -1)
         hostile_present = np.zeros(presence.shape, dtype=bool)
         for f in range(n):

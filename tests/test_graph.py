@@ -142,3 +142,67 @@ def test_a_unit_counts_once_per_cell_along_a_path_of_overlapping_disks():
         covered[disks.cells([cell])] = True
     assert np.array_equal(out[0].ravel(), np.where(covered, 7.5, 0.0))
     assert out[1].sum() == 2.0 * len(disks.cells([15 * 20 + 15]))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(grids, st.lists(st.floats(0.0, 0.3), min_size=2, max_size=5), st.integers(1, 12))
+def test_an_old_network_never_answers_supply_differently_from_a_new_search(grid, flip_shares, disk):
+    """`known_reach` may decline to answer, but when it answers it says what a fresh search would."""
+    h, w, seed = grid
+    h, w = h * 2, w * 2
+    rng = np.random.default_rng(seed)
+    hours = rng.uniform(0.2, 3.0, (h, w))
+    owner = np.where(rng.random((h, w)) < 0.3, 1, 0).astype(np.int8)
+    friendly_row = np.array([True, False])
+    area = SupplyArea(GridGraph(h, w), hours, rng.choice(h * w, size=2, replace=False), 8.0)
+    old = area.network(area.ground(owner, friendly_row))
+    for share in flip_shares:
+        flip = rng.random((h, w)) < share
+        owner[flip] = 1 - owner[flip]
+        ground = area.ground(owner, friendly_row)
+        new = area.network(ground)
+        for _ in range(5):
+            cells = rng.choice(h * w, size=min(disk, h * w), replace=False)
+            known = old.known_reach(cells, ground)
+            assert known is None or known == new.reaches_any(cells)
+
+
+def test_an_old_network_answers_when_ground_only_grew_or_only_shrank():
+    rng = np.random.default_rng(3)
+    hours = rng.uniform(0.5, 1.5, (30, 30))
+    owner = np.zeros((30, 30), dtype=np.int8)
+    owner[:, 20:] = 1
+    friendly_row = np.array([True, False])
+    area = SupplyArea(GridGraph(30, 30), hours, np.array([0]), 30.0)
+    old = area.network(area.ground(owner, friendly_row))
+    near, far = np.array([31]), np.array([30 * 30 - 1])
+    grown = owner.copy()
+    grown[:, 20:25] = 0  # only gains: what was reached stays reached
+    assert old.known_reach(near, area.ground(grown, friendly_row)) is True
+    assert old.known_reach(far, area.ground(grown, friendly_row)) is None  # gains may reach it: search
+    shrunk = owner.copy()
+    shrunk[25:, :] = 1  # only losses, away from the route to `near`; nothing new can be reached
+    assert old.known_reach(near, area.ground(shrunk, friendly_row)) is True
+    assert old.known_reach(far, area.ground(shrunk, friendly_row)) is False
+    assert area.network(area.ground(shrunk, friendly_row)).reaches_any(near)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(grids, st.floats(0.5, 20.0))
+def test_a_supply_area_read_off_open_ground_costs_equals_a_searched_one(grid, range_hours):
+    """A study varying the supply range reuses one unlimited search: same area, same networks."""
+    h, w, seed = grid
+    rng = np.random.default_rng(seed)
+    hours = rng.uniform(0.2, 3.0, (h, w))
+    hours[rng.random((h, w)) < 0.1] = np.inf
+    graph = GridGraph(h, w)
+    sources = rng.choice(h * w, size=2, replace=False)
+    searched = SupplyArea(graph, hours, sources, range_hours)
+    read = SupplyArea(graph, hours, sources, range_hours, SupplyArea.open_ground_costs(graph, hours, sources))
+    assert searched.window == read.window
+    assert np.array_equal(searched.reach, read.reach)
+    owner = np.where(rng.random((h, w)) < 0.3, 1, 0).astype(np.int8)
+    row = np.array([True, False])
+    a, b = searched.network(searched.ground(owner, row)), read.network(read.ground(owner, row))
+    assert np.array_equal(a.cost_map(), b.cost_map())
+    assert np.array_equal(a.next_cell_map(), b.next_cell_map())

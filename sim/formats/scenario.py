@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import AfterValidator, ConfigDict, Field, create_model
+from pydantic import AfterValidator, ConfigDict, Field, ValidationError, create_model
 
 from sim.formats.fields import (
+    LONLAT_SCHEMA,
     Bbox,
     Colour,
     Date,
@@ -21,6 +22,7 @@ from sim.formats.fields import (
     Point,
     Ring,
     Spec,
+    _ring,
     bad,
     custom,
     key,
@@ -105,7 +107,7 @@ class ScenarioMeta(Spec):
     seed: int = key(0, "Default random seed. `--seed` overrides it.", ge=0)
     claims: str | None = key(None, "CSV of reported claims: areas, each naming the measure it counts, and dated "
                              "captures. `badia run` and `badia compare` set the run against it. See \"Claims "
-                             "files\" below.", type="string (path)",
+                             "files\" below.", type="string (path)", default_text="none (no claims to compare)",
                              allowed="an existing file, relative to the scenario file")
 
 
@@ -148,12 +150,12 @@ class MapSpec(Spec):
     context: ContextRef | None = key(None, "Outlines drawn on the report map for orientation only. They have no "
                                      "effect on the simulation.", type="table `{file, features}`",
                                      allowed="`file`: path to GeoJSON; `features`: list of feature names in it "
-                                             "(both **required**)")
+                                             "(both **required**)", default_text="none (no outlines)")
     localities: LocalitiesRef | None = key(None, "Extra localities for counting territory by localities "
                                            "(`locality_km2`, see \"Outputs\"). The places of the scenario are always "
                                            "localities; these are added to them. Localities outside the bbox or the "
                                            "region are ignored. They are not objectives and have no footprint.",
-                                           type="table `{file}`",
+                                           type="table `{file}`", default_text="none (the places only)",
                                            allowed="`file`: a CSV with `name`, `lon`, `lat` columns (more columns "
                                                    "are ignored)")
 
@@ -163,6 +165,31 @@ class Circle(Spec):
 
     center: Point = key(description="Centre of the circle.", type="point")
     radius_km: Number = key(description="Radius.", unit="km", gt=0, le=MAX_KM)
+
+
+def _hold_shape(value: Any) -> tuple[tuple[float, float], ...] | Circle:
+    """A hold area: a polygon ring (a list of [lon, lat]) or a circle table `{center, radius_km}`."""
+    if isinstance(value, dict):
+        try:
+            return Circle.model_validate(value)
+        except ValidationError as exc:
+            from sim.formats.errors import describe_error  # errors imports fields, not this module
+
+            errors = exc.errors(include_url=False)  # a misspelt key first, as sim.formats.errors does
+            first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+            path, expected, found, hint = describe_error(first, Circle)
+            raise bad(expected, found, hint, suffix=f".{path}") from None
+    if isinstance(value, list | tuple):
+        return _ring(value)
+    raise bad("a polygon (a list of 3 or more [lon, lat]) or a circle table {center, radius_km}", value)
+
+
+HoldShape = custom("a polygon or a circle", "polygons or circles", _hold_shape,
+                   {"anyOf": [{"type": "array", "minItems": 3, "items": LONLAT_SCHEMA,
+                                "description": "a polygon ring of 3 or more [lon, lat] points"},
+                               {k: v for k, v in Circle.model_json_schema().items() if k != "title"}]},
+                   "polygon or circle")
+"""A hold area: a polygon ring or a circle (its centre a place name or [lon, lat])."""
 
 
 def _polygon() -> Any:
@@ -204,7 +231,9 @@ class Place(Spec):
                                "value (see `doctrine.value_hours`). A place of value `0` is never an objective.",
                                unit="points", default_text="by kind (table below)", ge=0, le=MAX_VALUE)
     holder: str | None = key(None, "Faction holding the place at the start. The same as listing the place in "
-                             "that faction's `holds`.", allowed="a faction id")
+                             "that faction's `holds`.", allowed="a faction id",
+                             default_text="none (unless a `holds` list names it; otherwise its cells go with the areas and the "
+                                          "initial fill around it)")
     estimated: bool = key(False, "Marks an estimated position. Shown in the report only.")
     radius_km: Number | None = key(None, "Radius of the footprint. `0` means the place's own cell only. Where "
                                    "footprints overlap, the smaller one is drawn last, so it keeps its cells.",
@@ -325,9 +354,16 @@ class Faction(Spec):
                                     factory=list, type="list of place names", allowed="declared places")
     holds: list[str] = key(description="Places whose footprint the faction holds at the start.", factory=list,
                            type="list of place names", allowed="declared places")
-    hold_areas: list[Ring] = key(description="Areas the faction holds at the start (clipped to the region).",
-                                 factory=list, type="list of polygons", unit="degrees",
-                                 allowed="each ≥ 3 `[lon, lat]`")
+    hold_areas: list[HoldShape] = key(  # type: ignore[valid-type]
+        description="Areas the faction holds at the start (clipped to the region). Each is a polygon or a circle "
+                    "table. A later area paints over an earlier one, and a later faction's over an earlier "
+                    "faction's (see \"How initial control is filled\").",
+        factory=list, type="list of polygons and circles", unit="degrees; circle radius in km",
+        allowed="each a polygon (≥ 3 `[lon, lat]`) or `{center = point, radius_km = number}` (radius in (0, 1000])")
+    rest: bool = key(False, "The faction holds every region cell that no other hold area, GeoJSON area or held "
+                     "place gives to a faction: the rest of the region. It is painted first, under everything "
+                     "else, so no cell is left for `control.fill_initial`.",
+                     allowed="`true` for one faction at most")
     doctrine: Doctrine = key(description="The faction's behaviour.", factory=Doctrine, type="table",
                              default_text="all defaults", allowed="see below")
 
@@ -374,11 +410,12 @@ class Objective(Spec):
                                 default_text="(one of them)")
     start: Date | None = key(None, "The unit does not take up the objective before this date (it holds where it "
                              "stands: it defends if attacked).", alias="from", allowed="on or after the "
-                             "scenario's `start`")
+                             "scenario's `start`", default_text="none (at once)")
     after: list[str] = key(description="…nor before every one of these places is held by the faction or an ally "
                            "(\"after X falls\").", factory=list, type="list of place names", allowed="declared places")
     until: Date | None = key(None, "Once achieved, the unit stays until this date before the next objective "
-                             "(\"hold until\").", allowed="on or after the scenario's `start`")
+                             "(\"hold until\").", allowed="on or after the scenario's `start`",
+                             default_text="none (no wait)")
     pause_days: Number = key(0.0, "Once achieved, the unit stays this many days (\"pause to regroup\").",
                              unit="days", ge=0, le=MAX_DAYS_KEY)
     label: str = key("", "A name for the log.", default_text="the place's name")
@@ -416,17 +453,42 @@ FootSpeeds = _speeds("FootSpeeds", DEFAULT_MOBILITY["foot"])
 LogisticsSpeeds = _speeds("LogisticsSpeeds", DEFAULT_MOBILITY["logistics"])
 
 
+_SPEED_ALLOWED = (f"keys: the {len(SPEED_KEYS)} terrain and road classes; each given key replaces its default; "
+                  f"values in [{MIN_SPEED:g}, {MAX_SPEED:g}]")
+
+
 class Mobility(Spec):
     """Speed tables by mobility type. A built-in type's table overrides only the keys it gives; a new type gives all."""
 
     model_config = ConfigDict(extra="allow")
     __pydantic_extra__: dict[str, NewSpeeds]  # type: ignore[valid-type]
 
-    motorised: MotorisedSpeeds = key(description="Units' default type; also the costs of the initial fill of "  # type: ignore[valid-type]
-                                     "control.", factory=MotorisedSpeeds)
-    foot: FootSpeeds = key(description="Units on foot.", factory=FootSpeeds)  # type: ignore[valid-type]
-    logistics: LogisticsSpeeds = key(description="Supply convoys (`supply.mobility`): real driving speeds on the "  # type: ignore[valid-type]
-                                     "faction's ground.", factory=LogisticsSpeeds)
+    motorised: MotorisedSpeeds = key(  # type: ignore[valid-type]
+        description="The default type of units (`units.mobility`) and of `reinforce` events: operational speeds "
+                    "averaged over the whole day (halts and consolidation included). Its crossing hours are also "
+                    "the cost distance of the initial fill of control (`control.fill_initial`), whatever the "
+                    "units' types.", factory=MotorisedSpeeds, type="table class → km/h", unit="km/h",
+        default_text="the `motorised` row below", allowed=_SPEED_ALLOWED)
+    foot: FootSpeeds = key(  # type: ignore[valid-type]
+        description="Units on foot: operational speeds averaged over the whole day.", factory=FootSpeeds,
+        type="table class → km/h", unit="km/h", default_text="the `foot` row below", allowed=_SPEED_ALLOWED)
+    logistics: LogisticsSpeeds = key(  # type: ignore[valid-type]
+        description="Supply convoys: the table `supply.mobility` names by default. Real driving speeds, not "
+                    "operational ones: the supply network reaches the cells within `supply.range_hours` of convoy "
+                    "driving from a held source, through ground the faction or its allies hold. No unit uses it "
+                    "unless its `mobility` names it.", factory=LogisticsSpeeds, type="table class → km/h",
+        unit="km/h", default_text="the `logistics` row below", allowed=_SPEED_ALLOWED)
+
+
+class HoldAreasFile(Spec):
+    """A GeoJSON file of starting areas: a FeatureCollection of Polygon or MultiPolygon features."""
+
+    file: str = key(description="Path of the GeoJSON file, relative to the scenario file. It must be a "
+                    "FeatureCollection of `Polygon` or `MultiPolygon` features (holes are kept), with every "
+                    "position `[lon, lat]` inside `map.bbox`.", type="string (path)",
+                    allowed="an existing GeoJSON file, relative to the scenario file")
+    property: str = key("faction", "The feature property that names the faction holding the feature's area.",
+                        allowed="every feature has it, naming a faction id")
 
 
 class Control(Spec):
@@ -445,6 +507,12 @@ class Control(Spec):
                                 unit="×", ge=1, le=1000)
     fill_initial: bool = key(True, "Fill the unowned part of the region at the start by cost distance from held "
                              "places and areas (see \"How initial control is filled\").")
+    hold_areas: HoldAreasFile | None = key(
+        None, "Starting control drawn in a GIS or on geojson.io: a GeoJSON file of areas, each naming the faction "
+        "holding it. The areas are painted over a `rest` faction and under every faction's own `hold_areas` (see "
+        "\"How initial control is filled\").", type="table `{file, property}`",
+        default_text="none (no GeoJSON file)",
+        allowed="`file`: path to GeoJSON (**required**), relative to the scenario file; `property`: see below")
     front_link_km: Number = key(0.0, "Two positions of a faction (its units, and the places it holds) this close "
                                 "to each other hold the line between them: see \"Territory\" below. `0`: no links.",
                                 unit="km", ge=0, le=MAX_KM)
@@ -491,14 +559,23 @@ class Combat(Spec):
         default_text="`attack 1.0, defend 1.3, hold 1.5`", allowed="keys: `attack`, `defend`, `hold`; values in [0.01, 100]")
 
 
+SUPPLY_RANGE_HOURS = 6.0
+_LOGISTICS = DEFAULT_MOBILITY["logistics"]
+
+
 class Supply(Spec):
     """The daily supply network of each faction."""
 
-    range_hours: Number = key(6.0, "Reach of the supply network in travel time from a source (6 h of convoy "
-                              "driving is about 360 km of highway or 90 km of open desert).", unit="hours", gt=0, le=MAX_HOURS)
-    mobility: str = key("logistics", "The speed table supply convoys travel at (`logistics`: desert 15, track 25, "
-                        "road 40, highway 60 km/h; change it under `[mobility.logistics]`).",
-                        allowed="a mobility type")
+    range_hours: Number = key(SUPPLY_RANGE_HOURS, "Reach of the supply network: hours of travel from a held source "
+                              "at the speeds of `supply.mobility`, through ground the faction or its allies hold "
+                              f"(the default {SUPPLY_RANGE_HOURS:g} h of convoy driving at the default `logistics` "
+                              f"speeds is {SUPPLY_RANGE_HOURS * _LOGISTICS['highway']:g} km of highway or "
+                              f"{SUPPLY_RANGE_HOURS * _LOGISTICS['desert']:g} km of open desert).", unit="hours", gt=0,
+                              le=MAX_HOURS)
+    mobility: str = key("logistics", "The speed table supply convoys travel at (`logistics`: "
+                        + ", ".join(f"{k} {_LOGISTICS[k]:g}" for k in ("desert", "track", "road", "highway"))
+                        + " km/h by default; change it under `[mobility.logistics]`). Barrier crossing hours are "
+                        "added to it, as to every type.", allowed="a mobility type")
     attrition_per_day: Number = key(0.03, "An out-of-supply unit keeps `(1 − attrition_per_day)^days` of its "
                                     "strength (compounded).", unit="fraction per day", ge=0, le=1)
     replenish_per_day: Number = key(0.02, "A supplied unit that is not in combat regains this fraction of its "
@@ -513,8 +590,9 @@ class AirRule(Spec):
     actor: str = key(description="The faction flying the sorties.", allowed="a faction id")
     rule: Literal[AIR_RULES] = key(description="Which rule applies (see below).")  # type: ignore[valid-type]
     sorties_per_day: Number = key(description="Daily sortie budget.", unit="sorties per day", ge=0, le=MAX_SORTIES)
-    active_from: Date | None = key(None, "First moment the rule is in force.")
-    active_until: Date | None = key(None, "The rule is no longer in force from this moment.")
+    active_from: Date | None = key(None, "First moment the rule is in force.", default_text="none (from the start)")
+    active_until: Date | None = key(None, "The rule is no longer in force from this moment.",
+                                    default_text="none (to the end of the run)")
     zone: str | None = key(None, "The zone denied.", group="zone_denial", default_text="**required**",
                            allowed="a `[[zones]]` name")
     targets: list[str] = key(description="The factions that are struck and that avoid the zone. A target may be "
@@ -527,7 +605,8 @@ class AirRule(Spec):
                               group="close_support", type="list of faction ids",
                               default_text="`[]` = the actor itself", allowed="faction ids")
     center: Point | None = key(None, "Centre of the support area. Without `radius_km`, it has no effect.",
-                               group="close_support", type="point", unit="place name or `[lon, lat]`")
+                               group="close_support", type="point", unit="place name or `[lon, lat]`",
+                               default_text="none (no limit)")
     radius_km: Number | None = key(None, "Only units within this distance of `center` are supported.",
                                    group="close_support", unit="km", default_text="none (no limit)",
                                    allowed="requires `center`", gt=0, le=MAX_KM)

@@ -29,11 +29,18 @@ class SupplyArea:
     """
 
     def __init__(self, graph: GridGraph, supply_hours: np.ndarray, source_cells: np.ndarray,
-                 range_hours: float) -> None:
+                 range_hours: float, open_costs: np.ndarray | None = None) -> None:
+        """`open_costs`, if given, are the hours from the sources over open ground with no limit
+        (`open_ground_costs`): the area is read off them instead of searched, the same cells (a limited
+        search settles exactly the cells an unlimited one puts within the limit, at the same costs). A study
+        that varies the range reuses one such search for every range."""
         self.shape = supply_hours.shape
         self.range_hours = range_hours
         source_cells = np.asarray(source_cells, dtype=np.int64)
-        reach = graph.search(supply_hours, source_cells, limit=range_hours).reachable()
+        if open_costs is None:
+            reach = graph.search(supply_hours, source_cells, limit=range_hours).reachable()
+        else:
+            reach = open_costs <= range_hours
         rows, cols = np.flatnonzero(reach.any(axis=1)), np.flatnonzero(reach.any(axis=0))
         if len(rows) == 0:
             rows = cols = np.zeros(1, dtype=np.int64)
@@ -43,6 +50,11 @@ class SupplyArea:
         self.graph = GridGraph(*self.hours.shape)
         r, c = np.divmod(source_cells, self.shape[1])
         self.sources = (r - rows[0]) * self.hours.shape[1] + (c - cols[0])
+
+    @staticmethod
+    def open_ground_costs(graph: GridGraph, supply_hours: np.ndarray, source_cells: np.ndarray) -> np.ndarray:
+        """Hours from the nearest source to every cell over the whole map, whoever holds it (inf if never)."""
+        return graph.search(supply_hours, np.asarray(source_cells, dtype=np.int64)).cost.copy()
 
     def ground(self, owner: np.ndarray, friendly_row: np.ndarray) -> np.ndarray:
         """Cells the network could reach that the faction or its allies hold (the ground it may cross).
@@ -60,7 +72,8 @@ class SupplyArea:
         """
         hours = np.where(ground, self.hours, np.inf)
         sources = self.sources[ground.ravel()[self.sources]] if len(self.sources) else self.sources
-        return SupplyNetwork(self.graph.search(hours, sources, limit=self.range_hours), self.window, self.shape)
+        return SupplyNetwork(self.graph.search(hours, sources, limit=self.range_hours), self.window, self.shape,
+                             ground)
 
 
 @dataclass(frozen=True)
@@ -70,6 +83,8 @@ class SupplyNetwork:
     local: FlowField
     window: tuple[slice, slice]
     shape: tuple[int, int]
+    ground: np.ndarray | None = None  # the window's ground it was searched on (for `known_reach`)
+    ROUTES_TRIED = 4  # routes `known_reach` follows before it gives up and lets a search decide
 
     def _to_local(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Local flat indices of the map cells, and which of them lie in the window."""
@@ -93,6 +108,34 @@ class SupplyNetwork:
     def reaches_any(self, cells: np.ndarray) -> bool:
         """Whether the network reaches any of these map cells (flat indices) within range."""
         return bool(self._reached[cells].any())
+
+    def known_reach(self, cells: np.ndarray, ground: np.ndarray) -> bool | None:
+        """Whether a network searched on `ground` (a later day's, same area) would reach any of these map
+        cells, when this network proves it without a search; None when it cannot tell.
+
+        Cell costs never change, only which cells may be crossed. So a route of this network that lies wholly
+        in `ground` is still open, at the same cost: the new network reaches its cells at that cost or less
+        (rounding is monotone, so the new distances are never above the old sums), within range. And on
+        ground that only shrank, no cell this network missed can be reached. Either way the answer is the
+        one the search would give; a unit's supply is judged this way most days without a search.
+        """
+        if self.ground is None:
+            return None
+        local, inside = self._to_local(cells)
+        local = local[inside]
+        cost = self.local.cost.ravel()
+        reached = local[np.isfinite(cost[local])]
+        added = ground & ~self.ground
+        if len(reached) == 0:
+            return None if added.any() else False
+        removed = (self.ground & ~ground).ravel()
+        if not removed.any():
+            return True
+        for start in reached[np.argsort(cost[reached], kind="stable")[:self.ROUTES_TRIED]]:
+            route = follow(self.local.next_cell, int(start))
+            if self.local.next_cell[route[-1]] < 0 and not removed[route].any():  # whole, and still open
+                return True
+        return None
 
     def route_to_source(self, cell: int) -> list[int]:
         """Map cells from `cell` back along the network to its source (just `cell` if it is not reached)."""

@@ -30,6 +30,7 @@ from sim.io.claimsfile import check_claims_file
 from sim.limits import MAX_DAYS, check_grid, check_radius_cells
 from sim.scenario import schema as s
 from sim.scenario.gazetteer import announce, default_gazetteer
+from sim.scenario.hold_areas import check_rest, faction_shapes, read_hold_features
 from sim.scenario.includes import Included, complete_places, expand_includes, unknown_name
 from sim.scenario.overrides import apply_overrides
 
@@ -94,8 +95,10 @@ def parse_scenario(raw: dict, source: str, base_dir: Path, sha256: str = "",
     _unique(source, "zones", [z.name for z in zones])
     _unique(source, "roads", [r.name for r in roads])
     mobility = spec.mobility.model_dump()
-    factions = _factions(spec.factions, source, resolve.places)
+    factions = _factions(spec.factions, source, resolve)
     fids = [fa.id for fa in factions]
+    hold_file = spec.control.hold_areas
+    hold_features = () if hold_file is None else read_hold_features(hold_file, source, base_dir, fids, spec.map.bbox)
     for i, p in enumerate(places):
         if p.holder is not None and p.holder not in fids:
             raise ScenarioError(source, f"places[{i}].holder", "a faction id", p.holder, did_you_mean(p.holder, fids))
@@ -118,14 +121,15 @@ def parse_scenario(raw: dict, source: str, base_dir: Path, sha256: str = "",
     scenario = s.Scenario(
         meta=meta, map=mapspec, terrain=terrain, places=places, roads=roads, zones=zones,
         factions=factions, units=units, mobility=s.frozen_map(mobility),
-        control=s.ControlParams(**spec.control.model_dump()),
+        control=s.ControlParams(**spec.control.model_dump(exclude={"hold_areas"})),
         combat=s.CombatParams(range_km=c.range_km, aimed_rate=c.aimed_rate, dispersed_rate=c.dispersed_rate,
                               stochastic=c.stochastic, dissolve_below=c.dissolve_below,
                               substep_hours=c.substep_hours,
                               terrain_defence=s.frozen_map(c.terrain_defence.model_dump()),
                               posture_defence=s.frozen_map(c.posture_defence.model_dump())),
         supply=_supply(spec.supply, refs),
-        air_power=air, events=events, orders=orders, barriers=barriers, source=source, sha256=sha256,
+        air_power=air, events=events, orders=orders, barriers=barriers, hold_features=hold_features,
+        source=source, sha256=sha256,
         resolved=s.frozen_map(raw),
     )
     _check_inside(scenario)
@@ -417,9 +421,11 @@ def _objective(o: f.Objective, key: str, resolve: _Resolver, meta: s.Meta) -> s.
     return s.Objective(kind="area", area=resolve.shape(o, key), **common)
 
 
-def _factions(specs: list[f.Faction], source: str, places: Mapping[str, s.Place]) -> tuple[s.Faction, ...]:
+def _factions(specs: list[f.Faction], source: str, resolve: _Resolver) -> tuple[s.Faction, ...]:
+    places = resolve.places
     ids = [fa.id for fa in specs]
     _unique(source, "factions", ids)
+    check_rest(specs, source)
     allies: dict[str, set[str]] = {i: set() for i in ids}
     neutral: dict[str, set[str]] = {i: set() for i in ids}
     for i, fa in enumerate(specs):
@@ -447,7 +453,8 @@ def _factions(specs: list[f.Faction], source: str, places: Mapping[str, s.Place]
         out.append(s.Faction(
             id=fa.id, name=fa.id if fa.name is None else fa.name, colour=fa.colour,
             allies=tuple(sorted(allies[fa.id])), neutral=tuple(sorted(neutral[fa.id])),
-            supply_sources=tuple(fa.supply_sources), holds=tuple(fa.holds), hold_areas=tuple(fa.hold_areas),
+            supply_sources=tuple(fa.supply_sources), holds=tuple(fa.holds),
+            hold_areas=faction_shapes(fa.hold_areas, resolve.point, f"factions[{i}].hold_areas"), rest=fa.rest,
             doctrine=s.Doctrine(**fa.doctrine.model_dump())))
     return tuple(out)
 

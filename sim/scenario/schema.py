@@ -57,11 +57,16 @@ class Meta:
 
 @dataclass(frozen=True)
 class Shape:
-    """A polygon (ring of lon/lat points) or a circle (centre and radius in km)."""
+    """A polygon (ring of lon/lat points), a circle (centre and radius in km), or a GeoJSON area.
+
+    `geometry`, when given, is a shapely Polygon or MultiPolygon in lon/lat (holes kept): an area read from a
+    GeoJSON file, used instead of `polygon`.
+    """
 
     polygon: tuple[LonLat, ...] = ()
     center: LonLat | None = None
     radius_km: float = 0.0
+    geometry: Any = None
 
     @property
     def is_circle(self) -> bool:
@@ -211,8 +216,18 @@ class Faction:
     neutral: tuple[str, ...]
     supply_sources: tuple[str, ...]
     holds: tuple[str, ...]
-    hold_areas: tuple[tuple[LonLat, ...], ...]
+    hold_areas: tuple[Shape, ...]  # polygons and circles, in file order (a later one paints over an earlier)
     doctrine: Doctrine
+    rest: bool = False  # the faction holds the rest of the region (painted first, under every other area)
+
+
+@dataclass(frozen=True)
+class HoldArea:
+    """An area of a GeoJSON file of starting control (`control.hold_areas`): the faction holding it and its shape."""
+
+    faction: str
+    shape: Shape  # `geometry` set: a Polygon or MultiPolygon in lon/lat
+    label: str  # where it comes from, for messages: "front.geojson, features[3]"
 
 
 @dataclass(frozen=True)
@@ -322,6 +337,7 @@ class Scenario:
     events: tuple[Event, ...]
     orders: tuple[Order, ...] = ()
     barriers: tuple[Barrier, ...] = ()
+    hold_features: tuple[HoldArea, ...] = ()  # control.hold_areas: GeoJSON areas, in file order
     source: str = "<memory>"
     sha256: str = ""
     resolved: MappingProxyType = field(default_factory=frozen_map)  # the raw table after overrides

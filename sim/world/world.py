@@ -87,6 +87,9 @@ class World:
 
 
 def shape_mask(grid: GridGeometry, shape: Shape) -> np.ndarray:
+    """Cells a shape covers: a circle's cells within its radius, a polygon's or a GeoJSON area's cell centres."""
+    if shape.geometry is not None:
+        return polygon_mask(grid, shape.geometry)
     if shape.is_circle:
         return disk_mask(grid, shape.center[0], shape.center[1], shape.radius_km)
     return ring_mask(grid, shape.polygon)
