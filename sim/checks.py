@@ -189,7 +189,8 @@ def holder_mismatch(sc: Scenario) -> list[ScenarioWarning]:
 
     factions = Factions(sc)
     friendly = factions.friendly
-    areas = [(fi, k, Polygon(ring)) for fi, f in enumerate(sc.factions) for k, ring in enumerate(f.hold_areas)]
+    areas = [(fi, k, shapely.make_valid(Polygon(ring))) for fi, f in enumerate(sc.factions)  # a drawn ring may cross
+             for k, ring in enumerate(f.hold_areas)]
     out = []
     for i, holder in sorted(stated_holders(sc).items()):
         p = sc.places[i]

@@ -87,7 +87,7 @@ def unit_traces(run: Run, model: ConflictModel, reach: np.ndarray) -> list[dict[
         width = model.world.grid.width
         r, c = np.divmod(np.array([u.cell for u in units]), width)
         strength = np.array([u.strength for u in units])
-        size = UNIT_SIZE[0] + (UNIT_SIZE[1] - UNIT_SIZE[0]) * np.sqrt(strength / strength.max())
+        size = UNIT_SIZE[0] + (UNIT_SIZE[1] - UNIT_SIZE[0]) * np.sqrt(strength / max(float(strength.max()), 1e-9))
         supplied = np.array([_supplied(model, u, reach) for u in units])
         traces.append({
             "type": "scatter", "x": xs[c], "y": ys[r], "mode": "markers", "name": "units (size: strength)",
