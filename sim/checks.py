@@ -103,29 +103,37 @@ def no_supply(sc: Scenario) -> list[ScenarioWarning]:
     return out
 
 
+def in_supply(model: ConflictModel, reach: np.ndarray) -> np.ndarray:
+    """Whether each unit (in `model.unit_list()` order) is in supply: its faction's supply reach touches its
+    presence disk (`control.presence_km` around it), the test the model applies to each unit every day."""
+    w = model.world
+    disks = Disks(w.shape, model.spec.control.presence_km / w.grid.cell_km)
+    flat = reach.reshape(len(reach), -1)
+    return np.array([bool(flat[u.faction, disks.cells([u.cell])].any()) for u in model.unit_list()], dtype=bool)
+
+
 def out_of_supply(sc: Scenario, model: ConflictModel) -> list[ScenarioWarning]:
     """Units (of factions that have sources) their faction's supply network does not reach at the start."""
     w = model.world
-    disks = Disks(w.shape, sc.control.presence_km / w.grid.cell_km)
     reach = supply_reach(model)
+    supplied = in_supply(model, reach)
     gx, gy = w.grid.centres()
     out = []
-    for i, u in enumerate(sc.units):
-        fi = model.factions.index[u.faction]
-        if not sc.factions[fi].supply_sources:
-            continue  # said once for the faction (no_supply)
-        cell = w.cell_index(u.lon, u.lat)
-        if reach[fi].ravel()[disks.cells([cell])].any():
-            continue
-        r, c = divmod(cell, w.grid.width)
-        if reach[fi].any():
-            gap = float(np.sqrt(((gx[reach[fi]] - gx[r, c]) ** 2 + (gy[reach[fi]] - gy[r, c]) ** 2).min()))
+    # at step 0 the model's units are the scenario's, in its order (sim.model.ConflictModel.__init__)
+    for i, (u, ok) in enumerate(zip(model.unit_list(), supplied, strict=True)):
+        spec = sc.units[i]
+        if ok or not sc.factions[u.faction].supply_sources:
+            continue  # a faction without sources is warned about once (no_supply)
+        r, c = divmod(u.cell, w.grid.width)
+        mine = reach[u.faction]
+        if mine.any():
+            gap = float(np.sqrt(((gx[mine] - gx[r, c]) ** 2 + (gy[mine] - gy[r, c]) ** 2).min()))
             where = f"the nearest ground it reaches is {gap:,.0f} km away"
         else:
             where = "it reaches no ground at all (are its sources held by the faction or an ally at the start?)"
         out.append(ScenarioWarning(
-            "out_of_supply", f"units[{i}].at ({u.name})",
-            f"unit '{u.name}' starts beyond the supply reach of '{u.faction}': {where}. Supply runs "
+            "out_of_supply", f"units[{i}].at ({spec.name})",
+            f"unit '{spec.name}' starts beyond the supply reach of '{spec.faction}': {where}. Supply runs "
             f"{sc.supply.range_hours:g} h of {sc.supply.mobility} travel from the faction's held sources through "
             f"ground it or its allies hold; out of it the unit cannot attack and loses "
             f"{sc.supply.attrition_per_day:.0%} of its strength a day. Move it, add a source, or widen the "

@@ -189,3 +189,22 @@ def test_map_in_a_real_process_exits_2_on_a_bad_scenario(tmp_path):
                           capture_output=True, text=True, cwd=tmp_path,
                           env={**os.environ, "PYTHONPATH": str(root)})
     assert proc.returncode == 2 and proc.stderr.startswith("error: nope") and "Traceback" not in proc.stderr
+
+
+def test_a_unit_out_of_supply_is_ringed_in_red_as_its_warning_says(scenario_file):
+    from sim.checks import scenario_warnings, supply_reach
+    from sim.rundata import Run
+    from sim.viz.preview import OUT_OF_SUPPLY, preview_spec
+
+    path = scenario_file('[[places]]\nname = "W"\nlon = 36.1\nlat = 33.2\nkind = "town"\nholder = "blue"\n'
+                         '[[places]]\nname = "E"\nlon = 36.9\nlat = 33.2\nkind = "town"\nholder = "red"\n'
+                         '[[factions]]\nid = "blue"\nsupply_sources = ["W"]\n'
+                         '[[factions]]\nid = "red"\nsupply_sources = ["E"]\n'
+                         '[[units]]\nname = "home"\nfaction = "blue"\nat = "W"\nstrength = 100\n'
+                         '[[units]]\nname = "far"\nfaction = "blue"\nat = [36.85, 33.25]\nstrength = 100\n')
+    sc = sim.load(path)
+    model = sim.build_model(sc)
+    fig = preview_spec(Run.from_model(model), model, supply_reach(model))
+    units = next(t for t in fig["data"] if t["name"].startswith("units"))
+    assert units["marker"]["line"]["color"] == ["black", OUT_OF_SUPPLY]
+    assert [w.key for w in scenario_warnings(sc, model)] == ["units[1].at (far)"]

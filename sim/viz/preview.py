@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.checks import in_supply
 from sim.viz.mapfig import axes, map_spec
 
 if TYPE_CHECKING:
@@ -66,10 +67,26 @@ def reach_traces(run: Run, reach: np.ndarray) -> list[dict[str, Any]]:
 
 
 def unit_traces(run: Run, model: ConflictModel, reach: np.ndarray) -> list[dict[str, Any]]:
-    """The units at the start (one trace, coloured by faction, sized by strength), and the supply sources."""
+    """The units at the start (one trace, coloured by faction, sized by strength), then the supply sources (drawn
+    over them: a source is often a unit's town)."""
     xs, ys = axes(run)
     units = model.unit_list()
     traces: list[dict[str, Any]] = []
+    if units:
+        width = model.world.grid.width
+        r, c = np.divmod(np.array([u.cell for u in units]), width)
+        strength = np.array([u.strength for u in units])
+        size = UNIT_SIZE[0] + (UNIT_SIZE[1] - UNIT_SIZE[0]) * np.sqrt(strength / max(float(strength.max()), 1e-9))
+        supplied = in_supply(model, reach)
+        traces.append({
+            "type": "scatter", "x": xs[c], "y": ys[r], "mode": "markers", "name": "units (size: strength)",
+            "marker": {"size": size, "color": [run.colours[run.factions[u.faction]] for u in units],
+                       "line": {"color": np.where(supplied, "black", OUT_OF_SUPPLY).tolist(),
+                                "width": np.where(supplied, 1.0, 3.0)}},
+            "text": [f"{u.name}<br>{run.names.get(run.factions[u.faction])}, strength {u.strength:,.0f}, "
+                     f"{u.mobility}, {u.posture}" + ("" if ok else "<br><b>out of supply</b>")
+                     for u, ok in zip(units, supplied, strict=True)],
+            "hovertemplate": "%{text}<extra></extra>"})
     sources = [(fi, name) for fi, f in enumerate(model.spec.factions) for name in f.supply_sources]
     if sources:
         index = {p.name: i for i, p in enumerate(model.spec.places)}
@@ -83,31 +100,7 @@ def unit_traces(run: Run, model: ConflictModel, reach: np.ndarray) -> list[dict[
             "text": [f"{name}: supply source of {run.names.get(run.factions[fi], run.factions[fi])}"
                      for fi, name in sources],
             "hovertemplate": "%{text}<extra></extra>"})
-    if units:
-        width = model.world.grid.width
-        r, c = np.divmod(np.array([u.cell for u in units]), width)
-        strength = np.array([u.strength for u in units])
-        size = UNIT_SIZE[0] + (UNIT_SIZE[1] - UNIT_SIZE[0]) * np.sqrt(strength / max(float(strength.max()), 1e-9))
-        supplied = np.array([_supplied(model, u, reach) for u in units])
-        traces.append({
-            "type": "scatter", "x": xs[c], "y": ys[r], "mode": "markers", "name": "units (size: strength)",
-            "marker": {"size": size, "color": [run.colours[run.factions[u.faction]] for u in units],
-                       "line": {"color": np.where(supplied, "black", OUT_OF_SUPPLY).tolist(),
-                                "width": np.where(supplied, 1.0, 3.0)}},
-            "text": [f"{u.name}<br>{run.names.get(run.factions[u.faction])}, strength {u.strength:,.0f}, "
-                     f"{u.mobility}, {u.posture}" + ("" if ok else "<br><b>out of supply</b>")
-                     for u, ok in zip(units, supplied, strict=True)],
-            "hovertemplate": "%{text}<extra></extra>"})
     return traces
-
-
-def _supplied(model: ConflictModel, unit: Any, reach: np.ndarray) -> bool:
-    """Whether a unit's presence disk touches its faction's supply reach (the model's daily test)."""
-    from sim.rules.control import Disks
-
-    w = model.world
-    disk = Disks(w.shape, model.spec.control.presence_km / w.grid.cell_km).cells([unit.cell])
-    return bool(reach[unit.faction].ravel()[disk].any())
 
 
 def preview_spec(run: Run, model: ConflictModel, reach: np.ndarray, height: int = 880) -> dict[str, Any]:
@@ -165,8 +158,7 @@ def preview_html(fig: dict[str, Any], headers: list[str], rows: list[list[Any]],
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             "<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>"
             f"<script>{plotly_js()}</script>{TABLE_CSS}</head>"
-            f"<body style='font-family:sans-serif;max-width:1100px;margin:auto'><h2>{html.escape(title)}</h2>"
-            f"{figure_div(fig, 'start-map')}"
+            f"<body style='font-family:sans-serif;max-width:1100px;margin:auto'>{figure_div(fig, 'start-map')}"
             "<p style='font-size:13px;color:#555'>Colours: who holds each cell at the start. Black squares: the "
             "front line. Dotted outlines: the ground each faction's supply network reaches (its held sources, the "
             "stars, through ground it or its allies hold). Dots: units, sized by strength; a red ring marks a "
