@@ -282,7 +282,7 @@ def cmd_map(args: argparse.Namespace) -> int:
         from sim.io.atomic import write_with
 
         try:
-            image = png_bytes(go.Figure(fig), width=args.width, height=round(args.width * 0.8))
+            image = png_bytes(go.Figure(fig), width=args.width, height=round(args.width * 0.9))
         except ExportError as exc:
             note = f"No PNG written: {exc}"
         else:
@@ -441,7 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
     mp.add_argument("--set", action="append", metavar="KEY=VALUE",
                     help="override a scenario key, e.g. --set control.zoc_km=5 (repeatable)")
     mp.add_argument("--width", type=whole_number(400, 4000), default=1100,
-                    help="width of the PNG in pixels, 400 to 4000 (default: 1100; the height is 0.8 of it)")
+                    help="width of the PNG in pixels, 400 to 4000 (default: 1100; the height is 0.9 of it)")
     mp.set_defaults(func=cmd_map)
     lst = sub.add_parser("scenarios", help="list the shipped scenarios")
     lst.set_defaults(func=cmd_scenarios)

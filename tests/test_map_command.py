@@ -90,7 +90,7 @@ def test_the_png_is_written_with_the_dashboard_extra(tmp_path, capsys):
     assert code == 0 and "No PNG" not in out
     png = (out_dir / "corridor-start.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    assert int.from_bytes(png[16:20], "big") == 600 and int.from_bytes(png[20:24], "big") == 480  # width, height
+    assert int.from_bytes(png[16:20], "big") == 600 and int.from_bytes(png[20:24], "big") == 540  # width, height
     assert "corridor-start.png" in out
 
 

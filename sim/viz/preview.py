@@ -103,7 +103,7 @@ def unit_traces(run: Run, model: ConflictModel, reach: np.ndarray) -> list[dict[
     return traces
 
 
-def preview_spec(run: Run, model: ConflictModel, reach: np.ndarray, height: int = 880) -> dict[str, Any]:
+def preview_spec(run: Run, model: ConflictModel, reach: np.ndarray, height: int = 960) -> dict[str, Any]:
     """The starting situation as a plotly figure dict: control on day 0, the front, outlines, roads, zones and
     places (sim.viz.mapfig), each faction's supply reach, its supply sources and its units.
 
