@@ -223,6 +223,30 @@ def test_likely_swaps_needs_the_swap_inside_the_bbox_and_enough_places():
     assert not likely_swaps(typo, refs[:2], np.array([-1]), (35.0, 35.0, 37.0, 37.0))[0]  # too few to compare
 
 
+def test_on_real_places_no_false_swap_and_every_swap_that_moves_a_place_far_is_caught():
+    """The 283 Syrian localities of scenarios/data/syria_localities.csv in the Badia map: as given, none is
+    flagged; typed [lat, lon] one at a time, every one whose swap stays in the bbox and moves it 30 km or more is
+    (those that move less lie near the diagonal lon = lat: the swap hardly matters there)."""
+    import csv
+
+    from sim.checks import haversine_km
+
+    sc = sim.load("badia_2017")
+    with open(ROOT / "scenarios" / "data" / "syria_localities.csv", encoding="utf-8") as fh:
+        pts = np.array([(float(r["lon"]), float(r["lat"])) for r in csv.DictReader(fh)])
+    own = np.arange(len(pts))
+    assert not likely_swaps(pts, pts, own, sc.map.bbox, sc.map.region).any()
+    lon0, lat0, lon1, lat1 = sc.map.bbox
+    caught = []
+    for i, (lon, lat) in enumerate(pts):
+        if not (lon0 <= lat <= lon1 and lat0 <= lon <= lat1) or haversine_km(lon, lat, lat, lon) < 30:
+            continue
+        typo = pts.copy()
+        typo[i] = (lat, lon)
+        caught.append(bool(likely_swaps(typo[i:i + 1], typo, own[i:i + 1], sc.map.bbox, sc.map.region)[0]))
+    assert len(caught) >= 40 and all(caught)
+
+
 # --- the command line and the API ----------------------------------------------------------------------------
 
 def test_validate_prints_warnings_after_the_summary_and_exits_0(scenario_file, capsys):
