@@ -18,7 +18,8 @@ The checks:
 - `holder_mismatch`: a place whose stated holder (`holder`, or a faction's `holds`) is neither the faction
   whose hold area contains it nor an ally of it: it starts as an enclave the size of its footprint.
 - `lonlat_swap`: a place or unit whose [lon, lat], read as [lat, lon], also lies inside the bbox and lands
-  much nearer the other places (or inside the region where the given point is outside it): see `likely_swaps`.
+  much nearer the other places (or inside the region where the given point is outside it): see `likely_swaps`;
+  and a hold area centred outside the bbox whose swapped ring is centred inside it.
 """
 
 from __future__ import annotations
@@ -278,7 +279,7 @@ def lonlat_swaps(sc: Scenario) -> list[ScenarioWarning]:
     points = np.concatenate([refs, np.array([(u.lon, u.lat) for _, u in units], dtype=float).reshape(-1, 2)])
     own = np.concatenate([np.arange(len(refs)), np.full(len(units), -1)])
     flags = likely_swaps(points, refs, own, sc.map.bbox, sc.map.region)
-    out = []
+    out = swapped_hold_areas(sc)
     for j in np.flatnonzero(flags):
         lon, lat = points[j]
         if j < len(refs):
@@ -293,6 +294,25 @@ def lonlat_swaps(sc: Scenario) -> list[ScenarioWarning]:
             f"{what} at [lon, lat] = [{lon:g}, {lat:g}] may have its longitude and latitude swapped: it lies "
             f"{given} from the nearest places, [{lat:g}, {lon:g}] would lie {swapped} from them. Coordinates are "
             "[lon, lat] (x first), as in GeoJSON."))
+    return out
+
+
+def swapped_hold_areas(sc: Scenario) -> list[ScenarioWarning]:
+    """Hold areas typed as [lat, lon]: the ring's centre lies outside the bbox and the swapped ring's inside it
+    (a hold area outside the map holds nothing, and nothing says so)."""
+    frame = box(*sc.map.bbox)
+    out = []
+    for fi, f in enumerate(sc.factions):
+        for k, ring in enumerate(f.hold_areas):
+            given = shapely.make_valid(Polygon(ring)).centroid
+            swapped = shapely.make_valid(Polygon([(lat, lon) for lon, lat in ring])).centroid
+            if given.is_empty or swapped.is_empty or frame.covers(given) or not frame.covers(swapped):
+                continue
+            out.append(ScenarioWarning(
+                "lonlat_swap", f"factions[{fi}].hold_areas[{k}] ({f.id})",
+                f"a hold area of '{f.id}' centred at [lon, lat] = [{given.x:.2f}, {given.y:.2f}], outside the map, "
+                f"may have its longitudes and latitudes swapped: read as [lat, lon] it lies inside the map. Points "
+                "are [lon, lat] (x first), as in GeoJSON."))
     return out
 
 

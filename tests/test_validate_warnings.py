@@ -223,6 +223,20 @@ def test_likely_swaps_needs_the_swap_inside_the_bbox_and_enough_places():
     assert not likely_swaps(typo, refs[:2], np.array([-1]), (35.0, 35.0, 37.0, 37.0))[0]  # too few to compare
 
 
+def test_a_hold_area_typed_lat_lon_is_warned(tmp_path):
+    ring = [[35.1, 36.3], [35.4, 36.3], [35.4, 36.8], [35.1, 36.8]]  # [lat, lon]: centred off the map's bbox
+    blue = '\n[[factions]]\nid = "blue"\nsupply_sources = ["A"]\n'
+    path = diagonal(tmp_path, CLUSTER)
+    text = path.read_text().replace(blue, blue + f"hold_areas = [{ring}]\n")
+    bbox = "bbox = [35.0, 35.0, 37.0, 35.9]"  # the swapped ring's centre [36.55, 35.25] lies inside, the given not
+    path.write_text(text.replace("bbox = [35.0, 35.0, 37.0, 37.0]", bbox))
+    warnings = scenario_warnings(sim.load(path))
+    assert [(w.kind, w.key) for w in warnings] == [("lonlat_swap", "factions[0].hold_areas[0] (blue)")]
+    path.write_text(text.replace("bbox = [35.0, 35.0, 37.0, 37.0]", bbox).replace(str(ring), str(
+        [[lat, lon] for lon, lat in ring])))
+    assert scenario_warnings(sim.load(path)) == []
+
+
 def test_on_real_places_no_false_swap_and_every_swap_that_moves_a_place_far_is_caught():
     """The 283 Syrian localities of scenarios/data/syria_localities.csv in the Badia map: as given, none is
     flagged; typed [lat, lon] one at a time, every one whose swap stays in the bbox and moves it 30 km or more is
