@@ -83,6 +83,7 @@ def test_without_kaleido_the_html_is_written_and_one_line_says_how_to_get_the_pn
     assert len(notes) == 1 and "pip install 'badia[dashboard]'" in notes[0]
 
 
+@pytest.mark.slow  # a kaleido render in chromium: ~10 s on a busy 2-core machine
 @pytest.mark.skipif(not HAS_PNG, reason="needs the dashboard extra (kaleido) and chromium")
 def test_the_png_is_written_with_the_dashboard_extra(tmp_path, capsys):
     out_dir = tmp_path / "m"
@@ -180,6 +181,7 @@ def test_force_writes_beside_other_files(tmp_path, capsys, monkeypatch):
     assert code == 0 and sorted(p.name for p in full.iterdir()) == ["corridor-start.html", "keep.txt"]
 
 
+@pytest.mark.slow  # a fresh interpreter importing sim
 def test_map_in_a_real_process_exits_2_on_a_bad_scenario(tmp_path):
     import subprocess
     import sys
