@@ -56,6 +56,16 @@ def run(scenario: Scenario, seed: int | None = None, days: int | None = None,
     return result
 
 
+def scenario_warnings(scenario: Scenario | str | Path | None = None) -> list:
+    """What is probably wrong with a scenario that loads (sim.checks: no supply source, units beyond supply,
+    places outside the region, holders against hold areas, lon/lat swaps), as `sim.checks.ScenarioWarning`
+    records (kind, key, message); an empty list when nothing is. Takes a loaded scenario, a shipped name or a
+    path (None: the default scenario). Builds the scenario's model at step 0; runs nothing."""
+    from sim.checks import scenario_warnings as check
+
+    return check(scenario if isinstance(scenario, Scenario) else load(scenario))
+
+
 def read_run(path: str | Path) -> Run:
     """Read a run directory written by `badia run --out DIR` or `Run.save` (see sim.io.rundir.read_run).
 

@@ -1,4 +1,4 @@
-"""The `badia` command line: run, validate, list and compare scenarios.
+"""The `badia` command line: run, validate, map, list and compare scenarios.
 
 Bad input (a scenario, a flag, a claims file) is reported as one paragraph on stderr with exit code 2;
 no traceback reaches the user.
@@ -187,17 +187,31 @@ def file_format(path: Path) -> str:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """Check each file; a scenario's warnings (sim.checks) follow its summary as `warning:` lines on stdout."""
     from sim import catalog
 
     for f in args.files:
         path = catalog.resolve(f)
         kind = file_format(path) if path.is_file() else "scenario"
-        print(f"{f}: ok — " + {"experiment": _validate_experiment, "lesson": _validate_lesson}.get(
-            kind, _validate_scenario)(path))
+        warnings: list = []
+        if kind == "scenario":
+            summary, warnings = _validate_scenario(path)
+        else:
+            summary = {"experiment": _validate_experiment, "lesson": _validate_lesson}[kind](path)
+        print(f"{f}: ok — {summary}" + (f"; {plural(len(warnings), 'warning')}:" if warnings else ""))
+        print_warnings(f, warnings)
     return 0
 
 
-def _validate_scenario(path: Path) -> str:
+def print_warnings(source: str, warnings: Sequence[object]) -> None:
+    """One `warning: SOURCE: KEY: MESSAGE` line per warning, on stdout (after what the command reports)."""
+    for w in warnings:
+        print(f"warning: {source}: {w}")
+
+
+def _validate_scenario(path: Path) -> tuple[str, list]:
+    from sim.checks import scenario_warnings
+    from sim.model import ConflictModel
     from sim.scenario import load_scenario
     from sim.world.world import build_world
 
@@ -207,9 +221,10 @@ def _validate_scenario(path: Path) -> str:
                     if n)
     if len(world.locality_names):
         extra += ", 1 locality" if len(world.locality_names) == 1 else f", {len(world.locality_names):,} localities"
-    return (f"{sc.meta.name}: {plural(len(sc.factions), 'faction')}, {plural(len(sc.units), 'unit')}, "
-            f"{plural(len(sc.places), 'place')}, {plural(len(sc.roads), 'road')}{extra}; grid {world.shape[0]}x{world.shape[1]} "
-            f"of {world.grid.cell_km:g} km, region {world.region_area_km2:,.0f} km²")
+    summary = (f"{sc.meta.name}: {plural(len(sc.factions), 'faction')}, {plural(len(sc.units), 'unit')}, "
+               f"{plural(len(sc.places), 'place')}, {plural(len(sc.roads), 'road')}{extra}; grid "
+               f"{world.shape[0]}x{world.shape[1]} of {world.grid.cell_km:g} km, region {world.region_area_km2:,.0f} km²")
+    return summary, scenario_warnings(sc, ConflictModel(sc, world=world))
 
 
 def _validate_experiment(path: Path) -> str:
@@ -229,6 +244,59 @@ def _validate_lesson(path: Path) -> str:
                          path.name)
     les = read_lesson(path.parent)
     return f"lesson {les.slug}: {les.title!r}, {les.summary()}"
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    """Draw a scenario's starting situation (HTML, and PNG with the dashboard extra), print each faction's
+    starting ground and the scenario's warnings. Nothing is run: the model is built at step 0."""
+    from sim import api, catalog
+    from sim.checks import scenario_warnings, supply_reach
+    from sim.extras import MissingExtraError, require
+    from sim.io.atomic import check_output_dir, write_text
+    from sim.rundata import Run
+    from sim.scenario import parse_assignments
+    from sim.viz.preview import preview_html, preview_spec, start_table
+
+    overrides = parse_assignments(args.set or [])
+    sc = api.load(catalog.resolve(args.scenario), overrides)
+    out = Path(args.out) if args.out is not None else Path("maps") / f"{sc.meta.name}-{datetime.now():%Y%m%d-%H%M%S}"
+    check_output_dir(args.out if args.out is not None else out, "--out", force=args.force)  # before any work
+    model = api.build_model(sc)
+    reach = supply_reach(model)
+    run = Run.from_model(model, overrides)
+    warnings = scenario_warnings(sc, model)
+    headers, rows = start_table(model, reach)
+    fig = preview_spec(run, model, reach)
+    title = f"{sc.meta.title or sc.meta.name}: the situation at the start, {run.dates[0]}"
+    html_path, png_path = out / f"{sc.meta.name}-start.html", out / f"{sc.meta.name}-start.png"
+    write_text(html_path, preview_html(fig, headers, rows, warnings, title))
+    written, note = [html_path.name], ""
+    try:
+        require("dashboard", "The PNG of `badia map`")
+        from sim.dashboard.exports import ExportError, png_bytes
+    except MissingExtraError as exc:
+        note = f"No PNG written: {exc}"
+    else:
+        import plotly.graph_objects as go
+
+        from sim.io.atomic import write_with
+
+        try:
+            image = png_bytes(go.Figure(fig), width=args.width, height=round(args.width * 0.9))
+        except ExportError as exc:
+            note = f"No PNG written: {exc}"
+        else:
+            write_with(png_path, lambda tmp: tmp.write_bytes(image))
+            written.append(png_path.name)
+    print(f"{sc.meta.name} ({sc.meta.title}) at the start, {run.dates[0]}; region {run.region_km2:,.0f} km²:")
+    print(format_table(rows, headers))
+    if warnings:
+        print(f"\n{plural(len(warnings), 'warning')}:")
+        print_warnings(str(args.scenario or sc.meta.name), warnings)
+    print(f"\nWrote {out}/ ({', '.join(written)}).")
+    if note:
+        print(note)
+    return 0
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
@@ -365,6 +433,16 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a scenario file or shipped name, an experiment file (an [experiment] table) or a "
                           "lesson.toml")
     val.set_defaults(func=cmd_validate)
+    mp = sub.add_parser("map", help="draw a scenario's starting situation (HTML and PNG), print each faction's "
+                                     "starting km² and the scenario's warnings")
+    mp.add_argument("scenario", nargs="?", help="shipped scenario name or path to a .toml file (default: badia_2017)")
+    mp.add_argument("--out", help="output directory, new or empty (default: maps/<scenario>-<timestamp>)")
+    mp.add_argument("--force", action="store_true", help="write into an --out directory that holds files")
+    mp.add_argument("--set", action="append", metavar="KEY=VALUE",
+                    help="override a scenario key, e.g. --set control.zoc_km=5 (repeatable)")
+    mp.add_argument("--width", type=whole_number(400, 4000), default=1100,
+                    help="width of the PNG in pixels, 400 to 4000 (default: 1100; the height is 0.9 of it)")
+    mp.set_defaults(func=cmd_map)
     lst = sub.add_parser("scenarios", help="list the shipped scenarios")
     lst.set_defaults(func=cmd_scenarios)
     cmp = sub.add_parser("compare", help="compare a run with reported claims")
