@@ -120,3 +120,39 @@ def test_a_python_without_the_venv_module_is_named(tmp_path: Path) -> None:
                 [bin_dir, Path("/usr/bin"), Path("/bin")])
     assert proc.stdout.strip().endswith("exit 2")
     assert "apt-get install python3-venv" in proc.stderr and not venv.exists()
+
+
+def test_solara_assets_unpack_on_a_python_without_tarfile_filters(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # Debian 12's python3 (3.11.2) has no tarfile "data" filter: scripts/solara_assets.py checks members itself.
+    import importlib.util
+    import io
+    import tarfile
+
+    spec = importlib.util.spec_from_file_location("solara_assets", ROOT / "scripts" / "solara_assets.py")
+    assert spec is not None and spec.loader is not None
+    assets = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(assets)
+    monkeypatch.delattr(tarfile, "data_filter", raising=False)
+
+    def tarball(*members: tuple[str, bytes | None]) -> tarfile.TarFile:
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+            for name, data in members:
+                info = tarfile.TarInfo(name)
+                if data is None:
+                    info.type, info.linkname = tarfile.SYMTYPE, "/etc/passwd"
+                    tar.addfile(info)
+                else:
+                    info.size = len(data)
+                    tar.addfile(info, io.BytesIO(data))
+        buf.seek(0)
+        return tarfile.open(fileobj=buf, mode="r:gz")
+
+    with tarball(("package/package.json", b"{}"), ("package/dist/a.js", b"x"), ("package/link", None)) as tar:
+        assets.extract(tar, tmp_path / "ok")
+    assert sorted(p.relative_to(tmp_path / "ok").as_posix() for p in (tmp_path / "ok").rglob("*")) == [
+        "package", "package/dist", "package/dist/a.js", "package/package.json"]  # the link left out
+    with tarball(("../evil", b"x")) as tar, pytest.raises(ValueError, match="outside"):
+        assets.extract(tar, tmp_path / "bad")
+    assert not (tmp_path / "evil").exists()
