@@ -156,3 +156,10 @@ def test_solara_assets_unpack_on_a_python_without_tarfile_filters(tmp_path: Path
     with tarball(("../evil", b"x")) as tar, pytest.raises(ValueError, match="outside"):
         assets.extract(tar, tmp_path / "bad")
     assert not (tmp_path / "evil").exists()
+
+
+def test_the_readme_layout_lists_every_docs_page() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme.split("## Layout", 1)[1]
+    missing = [p.name for p in sorted((ROOT / "docs").glob("*.md")) if p.name not in layout]
+    assert not missing, f"docs pages the README's layout section does not list: {missing}"
