@@ -414,9 +414,13 @@ def plural(n: int, word: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="badia", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="badia", description="Badia: run conflict scenarios, set them against reported claims, run batches "
+        "of them and explore them in a dashboard.",
+        epilog="`badia COMMAND --help` describes a command's arguments. Batches, calibration and the dashboard need "
+               "their extras (README, Quick start); a command whose extra is missing says which to install.")
     parser.add_argument("--version", action="version", version=version_text())
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, title="commands", metavar="COMMAND")
     run = sub.add_parser("run", help="run a scenario and write its run directory")
     run.add_argument("scenario", nargs="?", help="shipped scenario name or path to a .toml file (default: badia_2017)")
     run.add_argument("--seed", type=seed_int, help="random seed (default: the scenario's)")

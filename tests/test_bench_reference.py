@@ -122,3 +122,47 @@ def test_compare_exit_code(tmp_path: Path) -> None:
     b.write_text(json.dumps(_results(run=(1.5, "lower"), extra=(1.0, "lower"))))
     assert compare.main([str(a), str(b)]) == 1
     assert compare.main([str(a), str(a)]) == 0
+
+
+def test_compare_refuses_a_quick_run_against_a_full_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a, b = tmp_path / "full.json", tmp_path / "quick.json"
+    a.write_text(json.dumps({**_results(run=(1.0, "lower")), "mode": "full", "scenario": "badia_2017"}))
+    b.write_text(json.dumps({**_results(run=(0.5, "lower")), "mode": "quick", "scenario": "badia_2017"}))
+    assert compare.main([str(a), str(b)]) == 2
+    err = capsys.readouterr().err
+    assert "measured differently" in err and "mode: full (old) vs quick (new)" in err and "--mixed" in err
+    b.write_text(json.dumps({**_results(run=(3.0, "lower")), "mode": "quick", "scenario": "badia_2017"}))
+    assert compare.main([str(a), str(b), "--mixed"]) == 0  # 200% worse, but nothing is judged
+    out = capsys.readouterr().out
+    assert out.startswith("WARNING: measured differently") and "SLOWER" not in out
+    b.write_text(json.dumps({**_results(run=(3.0, "lower")), "mode": "full", "scenario": "badia_2017"}))
+    assert compare.main([str(a), str(b)]) == 1 and "SLOWER" in capsys.readouterr().out  # same mode: judged
+
+
+def test_quick_results_go_beside_the_tracked_ones_untracked(monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+    import subprocess
+
+    monkeypatch.syspath_prepend(str(BENCH))  # run.py imports its sibling modules
+    run = _load("run")
+    full, quick = run.output_paths(run.RESULTS, "abc1234", False), run.output_paths(run.RESULTS, "abc1234", True)
+    assert [p.name for p in full] == ["abc1234.json", "latest.md"]
+    assert [p.name for p in quick] == ["quick-abc1234.json", "quick.md"] and set(full).isdisjoint(quick)
+    repo = BENCH.parent.parent
+    if shutil.which("git") and (repo / ".git").exists():
+        ignored = [subprocess.run(["git", "check-ignore", "-q", str(p)], cwd=repo).returncode == 0
+                   for p in (*full, *quick)]
+        assert ignored == [False, False, True, True]
+
+
+def test_profile_falls_back_to_cprofile_without_pyinstrument(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.syspath_prepend(str(BENCH))
+    profile_run = _load("profile_run")
+    monkeypatch.setitem(sys.modules, "pyinstrument", None)  # as when it is not installed
+    assert profile_run.main(["--scenario", "corridor", "--days", "1", "--out", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    assert "pyinstrument is not installed" in captured.err and "cProfile" in captured.err
+    (written,) = tmp_path.glob("profile-*-cprofile.txt")
+    text = written.read_text()
+    assert "cumulative" in text and "run" in text

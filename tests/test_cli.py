@@ -276,3 +276,44 @@ def test_version_and_plurals(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert (plural(1, "faction"), plural(2, "faction"), plural(1200, "unit")) == ("1 faction", "2 factions",
                                                                                     "1,200 units")
+
+
+def test_top_level_help_describes_every_command() -> None:
+    from sim.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    described = {a.dest: a.help for a in sub._choices_actions}
+    assert len(sub.choices) >= 10  # run, validate, ..., batch, ..., dashboard, lessons
+    assert set(described) == set(sub.choices), f"commands without a help line: {set(sub.choices) - set(described)}"
+    text = parser.format_help()
+    for name, help_line in described.items():
+        assert help_line and help_line.split()[0] in text, name
+
+
+def test_sources_are_cut_at_a_word_boundary() -> None:
+    from sim.cli import shorten
+
+    source = "Enab Baladi citing Central Military Media (25 May 2017); SANA and Al-Masdar News"
+    for width in range(12, len(source)):
+        cut = shorten(source, width)
+        assert len(cut) <= width and cut.endswith("…")
+        assert source.startswith(cut[:-1]) and source[len(cut) - 1] in " ,;:(", (width, cut)  # a word ends there
+    assert shorten(source, len(source)) == source
+
+
+def test_places_that_changed_hands_are_listed_by_date(corridor_run) -> None:
+    from sim.cli import summary_text
+    from sim.io.rundir import read_run
+
+    out, _ = corridor_run
+    run = read_run(out)
+    caught = run.events["kind"] == "captured"
+    names = sorted(set(run.events.loc[caught, "place"]))
+    assert len(names) >= 2
+    # Give the places capture dates in the reverse of their names' order: the table must follow the dates.
+    for i, name in enumerate(names):
+        run.events.loc[caught & (run.events["place"] == name), "time"] = f"{run.dates[-1 - i]}T06:00"
+    table = summary_text(run).split("changed hands:\n", 1)[1].splitlines()[2:]
+    dates = [line.split()[-1] for line in table]
+    assert dates == sorted(dates) and [next(n for n in names if line.startswith(n)) for line in table] == names[::-1]

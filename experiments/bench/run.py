@@ -5,6 +5,9 @@
     python experiments/bench/run.py --repeat 7 --only run,startup
 
 Suites: run (badia run + per-step API), startup, imports, scaling, reference (naive Mesa), batch.
+A --quick run writes results/quick-<commit>.json and results/quick.md instead (git ignores them): its numbers
+are not comparable with a full run's, and must not replace the tracked results. Every results file records its
+mode, and compare.py refuses to set a quick run against a full one.
 Compare two results files with `python experiments/bench/compare.py OLD.json NEW.json`.
 """
 
@@ -48,6 +51,14 @@ def git_commit() -> tuple[str, bool]:
     except (OSError, subprocess.CalledProcessError):
         return "nogit", True
     return commit, dirty
+
+
+def output_paths(out: Path, commit: str, quick: bool) -> tuple[Path, Path]:
+    """Where a run's results go: <commit>.json and latest.md for a full run; quick-<commit>.json and quick.md
+    for a quick one, so that a smoke test never overwrites the tracked results of a full run."""
+    if quick:
+        return out / f"quick-{commit}.json", out / "quick.md"
+    return out / f"{commit}.json", out / "latest.md"
 
 
 def plan(args: argparse.Namespace) -> dict[str, Callable[[], dict[str, Any]]]:
@@ -103,12 +114,12 @@ def main(argv: list[str] | None = None) -> int:
     results["targets"] = report_md.targets(results["metrics"])
 
     args.out.mkdir(parents=True, exist_ok=True)
-    json_path = args.out / f"{commit}.json"
+    json_path, md_path = output_paths(args.out, commit, args.quick)
     write_text(json_path, json.dumps(results, indent=1) + "\n")
     md = report_md.markdown(results)
-    write_text(args.out / "latest.md", md)
+    write_text(md_path, md)
     print(md)
-    print(f"[bench] wrote {json_path} and {args.out / 'latest.md'}")
+    print(f"[bench] wrote {json_path} and {md_path}")
     return 1 if results["errors"] else 0
 
 
