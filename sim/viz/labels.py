@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 LEVELS = (1, 2, 4, 8)
-KIND_RANK = {"city": 5, "town": 4, "airbase": 3, "base": 3, "border": 2, "crossing": 2, "oil_field": 2,
+KIND_RANK = {"city": 6, "town": 4, "airbase": 3, "base": 3, "border": 2, "crossing": 2, "oil_field": 2,
              "gas_field": 2, "mine": 2, "junction": 2, "station": 2, "dam": 2, "village": 1}
 STORY_BONUS = 3  # places taken in the run or named by a claim
 FIRST_LEVEL = ((4, 1), (2, 2), (0, 4))  # (importance at least, the first level its label may show at)
@@ -27,7 +27,7 @@ CHAR_PX, LINE_PX, GAP_PX = 6.6, 13.0, 5.0  # a 10 px bold font's mean character 
 
 
 def importance(places: pd.DataFrame, story: Iterable[str] = ()) -> np.ndarray:
-    """Each place's importance: its kind's rank (city 5 ... village 1), plus STORY_BONUS for `story` places."""
+    """Each place's importance: its kind's rank (city 6 ... village 1), plus STORY_BONUS for `story` places."""
     story = set(story)
     return np.array([KIND_RANK.get(k, 1) + (STORY_BONUS if n in story else 0)
                      for n, k in zip(places["name"], places["kind"], strict=True)], dtype=int)

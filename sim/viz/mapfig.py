@@ -176,11 +176,11 @@ def overlay_traces(run: Run, *, declutter: bool = False, km_per_px: float | None
         texts = zone_texts(run)
         for name, (zx, zy) in zones_xy(grid, sc).items():
             label, hover, colour = texts[name]
-            traces.append(_lines(zx, zy, f"zone: {name}", {"color": colour, "width": 1.5, "dash": "dash"},
+            traces.append(_lines(zx, zy, f"zone: {label}", {"color": colour, "width": 1.5, "dash": "dash"},
                                  hoverinfo="name"))
             top = int(np.argmax([v if v is not None else -np.inf for v in zy]))
             traces.append({"type": "scatter", "x": [zx[top]], "y": [zy[top]], "mode": "text", "text": [label],
-                           "textposition": "top center", "textfont": {"size": 11, "color": colour},
+                           "textposition": "top center", "textfont": {"size": 11, "color": colour, "shadow": "auto"},
                            "hovertext": [hover], "hoverinfo": "text", "showlegend": False,
                            "name": f"zone label: {name}"})
     p = run.places
@@ -217,7 +217,8 @@ def label_traces(run: Run, km_per_px: float, story_places: Iterable[str] = ()) -
             continue
         names = [f"<b>{n}</b>" if b else n for n, b in zip(p["name"][at], bold[at], strict=True)]
         out.append({"type": "scatter", "x": p["x"].to_numpy()[at], "y": p["y"].to_numpy()[at], "mode": "text",
-                    "text": names, "textposition": "top center", "textfont": {"size": 10 if lv == 1 else 9},
+                    "text": names, "textposition": "top center",
+                    "textfont": {"size": 10 if lv == 1 else 9, "shadow": "auto"},
                     "hoverinfo": "skip", "showlegend": False, "visible": lv == 1, "meta": {"label_level": lv},
                     "name": f"place labels (zoom x{lv})"})
     return out
@@ -367,7 +368,7 @@ def unit_tracks(run: Run) -> list[dict[str, Any]]:
                 ys += u["y"].round(2).tolist() + [None]
         if xs:
             out.append(_lines(xs, ys, "units' tracks (whole run)",
-                              {"color": run.colours.get(fid, "#888"), "width": 1.5, "dash": "dot"},
+                              {"color": run.colours.get(fid, "#888"), "width": 2, "dash": "dot"},
                               hoverinfo="skip", legendgroup="tracks", showlegend=not out, opacity=0.8))
     return out
 

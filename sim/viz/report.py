@@ -82,7 +82,7 @@ def curves_spec(run: Run, claims: pd.DataFrame | None = None) -> dict[str, Any]:
                              "showlegend": row == 1, "visible": True if fid in by_locality else "legendonly",
                              "line": {"color": colour, "width": 1.5, "dash": "dash"},
                              "xaxis": axes[row][0], "yaxis": axes[row][1]})
-    seen: dict[tuple[str, int], int] = {}  # claims already drawn on a date and panel: their labels take turns
+    turns = label_turns(claims, region_km2) if claims is not None else {}
     for k, (_, c) in enumerate(claims.iterrows() if claims is not None else (), start=1):
         col_scale = measures.to_curve_units(c["measure"], region_km2)
         if col_scale is None:
@@ -90,13 +90,11 @@ def curves_spec(run: Run, claims: pd.DataFrame | None = None) -> dict[str, Any]:
         col, scale = col_scale
         row = 2 if "gained" in col else 1
         value, low, high = c["value"] * scale, c["low"] * scale, c["high"] * scale
-        turn = seen.get((str(c["date"]), row), 0)
-        seen[(str(c["date"]), row)] = turn + 1
         data.append({
             "type": "scatter", "x": [c["date"]], "y": [value], "mode": "markers+text", "showlegend": True,
             "legendgroup": "claims", "legendgrouptitle": {"text": "reported claims (range as error bar)"},
             "name": f"{claim_label(k)}: {claim_amount(c['measure'], c['value'])}, {short_source(c['source'])}",
-            "text": [claim_label(k)], "textposition": LABEL_TURNS[turn % len(LABEL_TURNS)],
+            "text": [claim_label(k)], "textposition": turns.get(k, "middle right"),
             "textfont": {"size": 11, "color": "#333"},
             "marker": {"symbol": "diamond", "size": 11, "color": colours.get(c["faction"], "#000"),
                        "line": {"color": "black", "width": 1}},
@@ -115,7 +113,25 @@ def curves_spec(run: Run, claims: pd.DataFrame | None = None) -> dict[str, Any]:
     return {"data": data, "layout": layout}
 
 
-LABEL_TURNS = ("middle right", "middle left", "top center", "bottom center")
+def label_turns(claims: pd.DataFrame, region_km2: float) -> dict[int, str]:
+    """Where each claim's label sits by its marker (k: textposition) so that claims on the same date and panel
+    do not overprint: one alone to the right; of several, the highest above, the lowest below, the others
+    right and left in turn."""
+    spots: dict[tuple[str, bool], list[tuple[float, int]]] = {}
+    for k, (_, c) in enumerate(claims.iterrows(), start=1):
+        col_scale = measures.to_curve_units(c["measure"], region_km2)
+        if col_scale is not None:
+            spots.setdefault((str(c["date"]), "gained" in col_scale[0]), []).append((c["value"] * col_scale[1], k))
+    out: dict[int, str] = {}
+    for group in spots.values():
+        group.sort()
+        if len(group) == 1:
+            out[group[0][1]] = "middle right"
+            continue
+        out[group[0][1]], out[group[-1][1]] = "bottom center", "top center"
+        for i, (_, k) in enumerate(group[1:-1]):
+            out[k] = ("middle right", "middle left")[i % 2]
+    return out
 
 
 def claim_label(k: int) -> str:

@@ -33,6 +33,7 @@ table.claims th,table.claims td{border-bottom:1px solid #ddd;padding:3px 8px;tex
 table.claims td.num{text-align:right;white-space:nowrap}
 table.claims td.nowrap{white-space:nowrap}
 table.claims td.who{min-width:120px;max-width:190px}
+table.claims td b{white-space:nowrap}
 .early{color:#b03a2e}.late{color:#1f618d}.ok{color:#1e8449;font-weight:bold}.no{color:#b03a2e}
 .chip{display:inline-block;width:11px;height:11px;border:1px solid #777;margin-right:4px;vertical-align:-1px}
 .quote{color:#666;font-style:italic}
