@@ -236,7 +236,7 @@ def extent_km_per_px(run: Run, plot_px: tuple[int, int] = PLOT_PX) -> float:
     return max((xr[1] - xr[0]) / plot_px[0], (yr[1] - yr[0]) / plot_px[1])
 
 
-def operations_range(run: Run, margin: float = 0.12, plot_px: tuple[int, int] = PLOT_PX
+def operations_range(run: Run, margin: float = 0.08, plot_px: tuple[int, int] = PLOT_PX
                      ) -> tuple[list[float], list[float]]:
     """The area of operations: the box around every cell that changed hands and every position of the units
     that moved, widened by `margin` of its size (at least 15 km) and to the plot's shape, kept within the grid.

@@ -265,19 +265,40 @@ def figure_div(fig: dict[str, Any], div_id: str, after: str = "") -> str:
             f'{to_js(fig.get("data", []))},{layout_js},{{"responsive":true}}){then}}};</script></div>')
 
 
-MAP_HEIGHT = 900
-MAP_PLOT_PX = (1020, 600)  # the map's plot area in the page (1100 px wide, legend above, slider below)
+MAP_HEIGHT = 820
+MAP_DOMAIN = 0.7  # of the page's width: the map; the legend is on its right
+MAP_PLOT_PX = (714, 650)  # the map's plot area in the page (1100 px wide, slider below)
+
+
+def wrap(text: str, width: int = 34) -> str:
+    """A legend entry broken into lines of about `width` characters (plotly's legend does not wrap)."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
 
 
 def report_map_spec(run: Run, claims: pd.DataFrame | None = None) -> dict[str, Any]:
     """The report's map: every day under the slider, the units and the places taken by day, opening on the
-    area of operations, factions in the legend, place labels by importance and zoom (claimed places first)."""
-    story = [] if claims is None or "place" not in claims else [str(p) for p in claims["place"] if p == p and p]
+    area of operations, factions in the legend (on the right), place labels by importance and zoom (claimed
+    places first)."""
+    story_places = [] if claims is None or "place" not in claims else [
+        str(p) for p in claims["place"] if p == p and p]
     fig = map_spec(run, animate=True, units=True, view="operations", faction_legend=True, declutter=True,
-                   story_places=story, height=MAP_HEIGHT, plot_px=MAP_PLOT_PX)
-    fig["layout"]["title"] = {"text": ""}  # the page's heading says it
-    fig["layout"]["margin"].update(t=80, b=130)
-    fig["layout"]["legend"].update(y=1.005, font={"size": 11})
+                   story_places=story_places, height=MAP_HEIGHT, plot_px=MAP_PLOT_PX)
+    layout = fig["layout"]
+    layout["title"] = {"text": ""}  # the page's heading says it
+    layout["margin"].update(t=30, b=130, r=10)
+    layout["xaxis"].update(domain=[0, MAP_DOMAIN], constrain="domain", constraintoward="left")
+    layout["yaxis"].update(constrain="domain")
+    layout["legend"] = {"orientation": "v", "x": MAP_DOMAIN + 0.02, "xanchor": "left", "y": 1, "yanchor": "top",
+                        "font": {"size": 11}, "tracegroupgap": 4}
+    for trace in fig["data"]:
+        if trace.get("showlegend", True) and len(str(trace.get("name", ""))) > 34:
+            trace["name"] = wrap(str(trace["name"]))
     return fig
 
 
