@@ -9,8 +9,8 @@ import base64
 import json
 import re
 import subprocess
-from html import unescape
 import sys
+from html import unescape
 
 import numpy as np
 import pandas as pd
