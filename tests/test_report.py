@@ -201,6 +201,16 @@ def test_units_are_recorded_and_read_back(corridor: sim.Run, tmp_path) -> None: 
     pd.testing.assert_frame_equal(back.units, u, check_dtype=False, atol=1e-3)
 
 
+def test_a_run_without_units_still_has_its_report(corridor: sim.Run) -> None:
+    """Runs written before units were recorded (Run.units None) draw an empty units trace and the rest."""
+    import dataclasses
+
+    old = dataclasses.replace(corridor, units=None)
+    figs = check_report(old, None)
+    assert all(plain(f["data"][2]["x"]) == [] for f in figs["report-map"]["frames"])
+    assert figs["report-map"]["frames"][-1]["data"][3]["text"]  # the places taken are still drawn
+
+
 def test_the_map_opens_on_the_area_of_operations(badia: tuple[sim.Run, pd.DataFrame]) -> None:
     run, claims = badia
     layout = report.report_map_spec(run, claims)["layout"]

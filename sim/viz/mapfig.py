@@ -22,7 +22,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
+from sim.rundata import UNIT_COLUMNS
 from sim.viz.geometry import outline_xy, roads_xy, zones_xy
 from sim.viz.labels import LEVELS, label_levels
 
@@ -245,11 +247,17 @@ def operations_range(run: Run, margin: float = 0.08, plot_px: tuple[int, int] = 
     xs, ys = axes(run)
     rows, cols = np.nonzero((run.owner != run.owner[0]).any(axis=0))
     px, py = [xs[cols]], [ys[rows]]
-    if run.units is not None and len(run.units):
-        spread = run.units.groupby("name")[["x", "y"]].transform(lambda v: v.max() - v.min())
-        moved = run.units[(spread["x"] > 0) | (spread["y"] > 0)]
-        px.append(moved["x"].to_numpy(float))
-        py.append(moved["y"].to_numpy(float))
+    a = _unit_arrays(run)
+    if len(a["name"]):
+        _, unit, = np.unique(a["name"].astype(str), return_inverse=True)
+        moved = np.zeros(unit.max() + 1, dtype=bool)
+        for v in (a["x"], a["y"]):
+            low, high = np.full(len(moved), np.inf), np.full(len(moved), -np.inf)
+            np.minimum.at(low, unit, v)
+            np.maximum.at(high, unit, v)
+            moved |= high > low
+        px.append(a["x"][moved[unit]].astype(float))
+        py.append(a["y"][moved[unit]].astype(float))
     px, py = np.concatenate(px), np.concatenate(py)
     if not len(px):
         return full_x, full_y
@@ -302,18 +310,34 @@ def _front(run: Run, day: int) -> dict[str, Any]:
 
 def unit_sizes(run: Run, strength: np.ndarray) -> np.ndarray:
     """Marker diameters (px) of units: 7 px at nothing to 26 px at the run's strongest, by area."""
-    top = float(run.units["strength"].max()) if run.units is not None and len(run.units) else 1.0
+    every = _unit_arrays(run)["strength"]
+    top = float(every.max()) if len(every) else 1.0
     return (7 + 19 * np.sqrt(np.clip(strength, 0, None) / max(top, 1e-9))).astype(np.float32)
+
+
+_UNIT_DAYS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _unit_arrays(run: Run) -> dict[str, Any]:
+    """The run's units as arrays (computed once per run), with where each day's rows start (rows are by day)."""
+    if run not in _UNIT_DAYS:
+        u = pd.DataFrame(columns=UNIT_COLUMNS) if run.units is None else run.units.sort_values("day", kind="stable")
+        day = u["day"].to_numpy(int)
+        _UNIT_DAYS[run] = {
+            "start": np.searchsorted(day, np.arange(run.days + 2)), "x": u["x"].to_numpy(np.float32),
+            "y": u["y"].to_numpy(np.float32), "name": np.array(u["name"].tolist(), dtype=object),
+            "faction": np.array(u["faction"].tolist(), dtype=object), "strength": u["strength"].to_numpy(float)}
+    return _UNIT_DAYS[run]
 
 
 def units_update(run: Run, day: int) -> dict[str, Any]:
     """The units trace's data of one day: positions, names, faction names and strengths, sizes and colours."""
-    u = run.units
-    u = u.iloc[0:0] if u is None else u[u["day"] == day]
-    strength = u["strength"].to_numpy(float)
-    return {"x": u["x"].to_numpy(np.float32), "y": u["y"].to_numpy(np.float32), "text": u["name"].tolist(),
-            "customdata": [[run.names.get(f, f), round(s)] for f, s in zip(u["faction"], strength, strict=True)],
-            "marker": {"size": unit_sizes(run, strength), "color": [run.colours.get(f, "#888") for f in u["faction"]]}}
+    a = _unit_arrays(run)
+    at = slice(a["start"][day], a["start"][day + 1])
+    strength, factions = a["strength"][at], a["faction"][at].tolist()
+    return {"x": a["x"][at], "y": a["y"][at], "text": a["name"][at].tolist(),
+            "customdata": [[run.names.get(f, f), round(s)] for f, s in zip(factions, strength, strict=True)],
+            "marker": {"size": unit_sizes(run, strength), "color": [run.colours.get(f, "#888") for f in factions]}}
 
 
 def _units(run: Run, day: int) -> dict[str, Any]:
@@ -324,18 +348,31 @@ def _units(run: Run, day: int) -> dict[str, Any]:
     return trace
 
 
+_CAPTURES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def captures(run: Run) -> list[tuple[str, str, str, str]]:
     """The captures of a run in order: (ISO date, place, taken by, taken from: faction ids, '' if unknown)."""
+    if run not in _CAPTURES:
+        where = {n: (x, y) for n, x, y in zip(run.places["name"].tolist(), run.places["x"].tolist(),
+                                             run.places["y"].tolist(), strict=True)}
+        _CAPTURES[run] = (_captures_of(run), where)
+    return list(_CAPTURES[run][0])
+
+
+def _captures_of(run: Run) -> list[tuple[str, str, str, str]]:
     ev = run.events[run.events["kind"] == "captured"]
     return [(str(t)[:10], str(p), str(f), str(d)[5:] if str(d).startswith("from ") else "")
-            for t, p, f, d in zip(ev["time"], ev["place"], ev["faction"], ev["detail"], strict=True)]
+            for t, p, f, d in zip(ev["time"].tolist(), ev["place"].tolist(), ev["faction"].tolist(),
+                                  ev["detail"].tolist(), strict=True)]
 
 
 def captures_update(run: Run, day: int) -> dict[str, Any]:
     """The captures trace's data of one day: each place taken by then, at its latest taker's colour."""
-    where = {n: (x, y) for n, x, y in zip(run.places["name"], run.places["x"], run.places["y"], strict=True)}
     latest: dict[str, tuple[str, str, str]] = {}
-    for date, place, by, frm in captures(run):
+    caps = captures(run)
+    where = _CAPTURES[run][1]
+    for date, place, by, frm in caps:
         if date <= run.dates[day] and place in where:
             latest[place] = (date, by, frm)
     names = list(latest)
@@ -356,16 +393,21 @@ def _captures(run: Run, day: int) -> dict[str, Any]:
 
 def unit_tracks(run: Run) -> list[dict[str, Any]]:
     """Each faction's units' paths over the run (the units that moved), thin lines in the faction's colour."""
-    if run.units is None or not len(run.units):
-        return []
+    a = _unit_arrays(run)
+    paths: dict[str, dict[str, list[tuple[float, float]]]] = {}  # faction -> unit -> positions by day
+    for name, fid, x, y in zip(a["name"].tolist(), a["faction"].tolist(), a["x"].tolist(), a["y"].tolist(),
+                               strict=True):
+        path = paths.setdefault(fid, {}).setdefault(name, [])
+        if not path or path[-1] != (x, y):
+            path.append((x, y))
     out = []
-    for fid, df in run.units.groupby("faction", sort=False):
+    for fid, units in paths.items():
         xs: list[float | None] = []
         ys: list[float | None] = []
-        for _, u in df.groupby("name", sort=False):
-            if u["x"].nunique() > 1 or u["y"].nunique() > 1:
-                xs += u["x"].round(2).tolist() + [None]
-                ys += u["y"].round(2).tolist() + [None]
+        for path in units.values():
+            if len(path) > 1:
+                xs += [round(p[0], 2) for p in path] + [None]
+                ys += [round(p[1], 2) for p in path] + [None]
         if xs:
             out.append(_lines(xs, ys, "units' tracks (whole run)",
                               {"color": run.colours.get(fid, "#888"), "width": 2, "dash": "dot"},

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim import measures
+from sim.compare import compare_run
 from sim.io.claims import area_claims
 from sim.viz import story
 from sim.viz.labels import LABEL_SCRIPT
@@ -307,11 +308,12 @@ def report_html(run: Run, claims: pd.DataFrame | None = None) -> str:
     claims, the claims and captures against the run, and the air strikes and dated events."""
     meta = run.meta
     title = html.escape(f"{meta.title or meta.scenario} — seed {run.seed}, {run.days} days")
+    cmp = compare_run(run, claims) if claims is not None and len(claims) else None
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title>"
             "<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>"
             f"<script>{plotly_js()}</script>{story.CSS}<script>{LABEL_SCRIPT}</script></head>"
             f"<body style='font-family:sans-serif;max-width:1100px;margin:auto'><h2>{title}</h2>"
-            f"<p>{html.escape(meta.description)}</p>{story.summary_html(run, claims)}"
+            f"<p>{html.escape(meta.description)}</p>{story.summary_html(run, claims, cmp)}"
             "<h3>Control, front line and units by day</h3><p style='font-size:13px;color:#555'>Drag the slider "
             "or press play; zoom in (drag a box) for more place names; hover for names.</p>"
             f"{figure_div(report_map_spec(run, claims), 'report-map', after='badiaLabels')}"
@@ -326,5 +328,5 @@ def report_html(run: Run, claims: pd.DataFrame | None = None) -> str:
             "it has enclosed or swept past (the enclosure rule); dashed curves count by localities instead. "
             "Diamonds are the reported claims (C1, C2 … in the table below), their error bars the range the "
             "wording allows.</p>"
-            f"{story.claims_html(run, claims)}{story.captures_html(run, claims)}{story.events_html(run)}"
+            f"{story.claims_html(run, claims, cmp)}{story.captures_html(run, claims, cmp)}{story.events_html(run)}"
             "</body></html>")

@@ -82,14 +82,22 @@ def table(headers: list[str], rows: list[list[Any]], cls: list[str] | None = Non
     return f"<table class='claims'><tr>{head}</tr>{body}</table>"
 
 
-def summary_html(run: Run, claims: pd.DataFrame | None) -> str:
-    """What happened, in a few lines: who gained and lost ground, places taken, strikes, claims in range."""
-    c = run.curves
-    first, last = c[c["day"] == c["day"].min()], c[c["day"] == c["day"].max()]
+Compared = tuple["pd.DataFrame", "pd.DataFrame"]  # what sim.compare.compare_run gives
+
+
+def _compared(run: Run, claims: pd.DataFrame, compared: Compared | None) -> Compared:
+    return compare_run(run, claims) if compared is None else compared
+
+
+def summary_html(run: Run, claims: pd.DataFrame | None, compared: Compared | None = None) -> str:
+    """What happened, in a few lines: who gained and lost ground, places taken, strikes, claims in range.
+    (`compared`: compare_run(run, claims) if the caller has it, else computed.)"""
+    day, faction = run.curves["day"].to_numpy(), np.array(run.curves["faction"].tolist(), dtype=object)
+    area = run.curves["area_km2"].to_numpy(float)
+    first, last = day == day.min(), day == day.max()
     items = []
     for fid in run.factions:
-        a = float(first.loc[first["faction"] == fid, "area_km2"].sum())
-        b = float(last.loc[last["faction"] == fid, "area_km2"].sum())
+        a, b = float(area[first & (faction == fid)].sum()), float(area[last & (faction == fid)].sum())
         if round(b - a):
             items.append(f"{faction_html(run, fid)}: {a:,.0f} → {b:,.0f} km² "
                          f"(<b>{'+' if b > a else '−'}{abs(b - a):,.0f} km²</b>)")
@@ -109,7 +117,7 @@ def summary_html(run: Run, claims: pd.DataFrame | None) -> str:
         items.append(f"{len(strikes)} air strike{'s' if len(strikes) != 1 else ''} hit units "
                      f"({strikes['strength_lost'].sum():,.0f} strength lost).")
     if claims is not None and len(claims):
-        areas, caps_cmp = compare_run(run, claims)
+        areas, caps_cmp = _compared(run, claims, compared)
         dated = areas[areas["date"] <= run.dates[-1]]
         if len(dated):
             items.append(f"Against the reported areas: <b>{int(dated['in_range'].sum())} of {len(dated)}</b> "
@@ -125,13 +133,13 @@ def summary_html(run: Run, claims: pd.DataFrame | None) -> str:
             + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
 
 
-def claims_html(run: Run, claims: pd.DataFrame | None) -> str:
+def claims_html(run: Run, claims: pd.DataFrame | None, compared: Compared | None = None) -> str:
     """The area claims against the run: claimed value, range, simulated value, difference, in range, source."""
     if claims is None or not len(claims):
         return ""
     from sim.viz.report import claim_label
 
-    cmp = compare_run(run, claims)[0]
+    cmp = _compared(run, claims, compared)[0]
     if not len(cmp):
         return ""
     quotes = [str(q) if q == q else "" for q in claims.loc[claims["measure"] != measures.CAPTURED, "quote"]] \
@@ -156,11 +164,11 @@ def claims_html(run: Run, claims: pd.DataFrame | None) -> str:
                      "source"], rows, ["", "nowrap", "who", "", "num", "num", "num", "num", "", ""]))
 
 
-def captures_html(run: Run, claims: pd.DataFrame | None) -> str:
+def captures_html(run: Run, claims: pd.DataFrame | None, compared: Compared | None = None) -> str:
     """Every capture of the run in date order (from which faction to which; against the reported date where
     a claim gives one), then the reported captures the run has not made."""
     caps = captures(run)
-    cmp = compare_run(run, claims)[1] if claims is not None and len(claims) else None
+    cmp = _compared(run, claims, compared)[1] if claims is not None and len(claims) else None
     by_claim = {} if cmp is None else {(r.place, r.faction): r for r in cmp.itertuples()}
     kinds = dict(zip(run.places["name"], run.places["kind"], strict=True))
     style = {"in range": "ok", "early": "early", "late": "late", "not by end": "late"}
