@@ -125,6 +125,19 @@ def _lines(x: list, y: list, name: str, line: dict[str, Any], **extra: Any) -> d
 
 
 ZONE_COLOUR = "#2471a3"
+HALO = "1px 1px 1px #fff, -1px -1px 1px #fff, 1px -1px 1px #fff, -1px 1px 1px #fff"  # labels readable on anything
+
+
+def darker(colour: str, factor: float = 0.5) -> str:
+    """A hex colour darkened towards black (a label in a zone's colour, readable on pale cells)."""
+    h = colour.lstrip("#")
+    if len(h) == 3:
+        h = "".join(c * 2 for c in h)
+    try:
+        r, g, b = (round(int(h[i:i + 2], 16) * factor) for i in (0, 2, 4))
+    except ValueError:
+        return colour
+    return f"rgb({r},{g},{b})"
 
 
 def zone_texts(run: Run) -> dict[str, tuple[str, str, str]]:
@@ -182,7 +195,7 @@ def overlay_traces(run: Run, *, declutter: bool = False, km_per_px: float | None
                                  hoverinfo="name"))
             top = int(np.argmax([v if v is not None else -np.inf for v in zy]))
             traces.append({"type": "scatter", "x": [zx[top]], "y": [zy[top]], "mode": "text", "text": [label],
-                           "textposition": "top center", "textfont": {"size": 11, "color": colour, "shadow": "auto"},
+                           "textposition": "top center", "textfont": {"size": 11, "color": darker(colour), "shadow": HALO},
                            "hovertext": [hover], "hoverinfo": "text", "showlegend": False,
                            "name": f"zone label: {name}"})
     p = run.places
@@ -220,7 +233,7 @@ def label_traces(run: Run, km_per_px: float, story_places: Iterable[str] = ()) -
         names = [f"<b>{n}</b>" if b else n for n, b in zip(p["name"][at], bold[at], strict=True)]
         out.append({"type": "scatter", "x": p["x"].to_numpy()[at], "y": p["y"].to_numpy()[at], "mode": "text",
                     "text": names, "textposition": "top center",
-                    "textfont": {"size": 10 if lv == 1 else 9, "shadow": "auto"},
+                    "textfont": {"size": 10 if lv == 1 else 9, "shadow": HALO},
                     "hoverinfo": "skip", "showlegend": False, "visible": lv == 1, "meta": {"label_level": lv},
                     "name": f"place labels (zoom x{lv})"})
     return out
