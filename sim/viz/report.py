@@ -84,6 +84,7 @@ def curves_spec(run: Run, claims: pd.DataFrame | None = None) -> dict[str, Any]:
                              "line": {"color": colour, "width": 1.5, "dash": "dash"},
                              "xaxis": axes[row][0], "yaxis": axes[row][1]})
     turns = label_turns(claims, region_km2) if claims is not None else {}
+    last_date = str(curves["date"].max())  # claims after it are drawn open: the run has no value for them
     for k, (_, c) in enumerate(claims.iterrows() if claims is not None else (), start=1):
         col_scale = measures.to_curve_units(c["measure"], region_km2)
         if col_scale is None:
@@ -94,11 +95,12 @@ def curves_spec(run: Run, claims: pd.DataFrame | None = None) -> dict[str, Any]:
         data.append({
             "type": "scatter", "x": [c["date"]], "y": [value], "mode": "markers+text", "showlegend": True,
             "legendgroup": "claims", "legendgrouptitle": {"text": "reported claims (range as error bar)"},
-            "name": f"{claim_label(k)}: {claim_amount(c['measure'], c['value'])}, {short_source(c['source'])}",
+            "name": f"{claim_label(k)}: {claim_amount(c['measure'], c['value'])}, {short_source(c['source'])}"
+                    + (" (after the run)" if str(c["date"]) > last_date else ""),
             "text": [claim_label(k)], "textposition": turns.get(k, "middle right"),
             "textfont": {"size": 11, "color": "#333"},
-            "marker": {"symbol": "diamond", "size": 11, "color": colours.get(c["faction"], "#000"),
-                       "line": {"color": "black", "width": 1}},
+            "marker": {"symbol": "diamond" if str(c["date"]) <= last_date else "diamond-open", "size": 11,
+                       "color": colours.get(c["faction"], "#000"), "line": {"color": "black", "width": 1}},
             "error_y": {"type": "data", "symmetric": False, "array": [high - value], "arrayminus": [value - low]},
             "hovertemplate": (f"<b>{claim_label(k)}: {html.escape(str(c['source']))}</b><br>{c['measure']} "
                               f"({measures.COUNTING[c['measure']]}): {c['value']:,.0f} "
@@ -110,7 +112,11 @@ def curves_spec(run: Run, claims: pd.DataFrame | None = None) -> dict[str, Any]:
         layout[key].update(GRID)
     for key in ("yaxis", "yaxis2"):
         layout[key].update(GRID, zerolinecolor="#bbbbbb")
-    layout.update(height=620, hovermode="x unified", margin={"t": 60, "l": 60, "r": 20}, **LIGHT)
+    layout.update(height=660, hovermode="x unified", margin={"t": 60, "l": 60, "r": 20},
+                  legend={"tracegroupgap": 3, "font": {"size": 11}}, **LIGHT)
+    for trace in data:  # long names in lines, so that the legend leaves the plots their width
+        if trace.get("showlegend") and len(trace["name"]) > LEGEND_WIDTH:
+            trace["name"] = wrap(trace["name"], LEGEND_WIDTH)
     return {"data": data, "layout": layout}
 
 
@@ -269,6 +275,9 @@ def figure_div(fig: dict[str, Any], div_id: str, after: str = "") -> str:
 MAP_HEIGHT = 820
 MAP_DOMAIN = 0.7  # of the page's width: the map; the legend is on its right
 MAP_PLOT_PX = (714, 650)  # the map's plot area in the page (1100 px wide, slider below)
+
+
+LEGEND_WIDTH = 42  # characters a line of a curves legend entry
 
 
 def wrap(text: str, width: int = 34) -> str:
