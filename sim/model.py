@@ -122,6 +122,7 @@ class ConflictModel(mesa.Model):
         self.snapshots: list[np.ndarray] = []
         self.snapshot_dates: list[datetime] = []
         self.snapshot_hostile: list[np.ndarray] = []  # relations on each recorded day (for drawing fronts)
+        self.snapshot_units: list[list[tuple[str, int, int, float]]] = []  # (name, faction, cell, strength) each day
         for spec in scenario.units:
             self.add_unit(name=spec.name, faction=spec.faction, cell=self.world.cell_index(spec.lon, spec.lat),
                           strength=spec.strength, mobility=spec.mobility, posture=spec.posture, fire=spec.fire,
@@ -694,6 +695,7 @@ class ConflictModel(mesa.Model):
             self.snapshots.append(self.owner.copy())
             self.snapshot_dates.append(self.now)
             self.snapshot_hostile.append(self.factions.hostile)
+            self.snapshot_units.append([(u.name, u.faction, u.cell, u.strength) for u in self.unit_list()])
 
     def front_cells(self, day: int) -> np.ndarray:
         """(H, W) bool: the cells on a front line on a recorded day (see sim.rules.front)."""

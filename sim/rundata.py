@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 CURVE_KEYS = ("date", "day", "faction", "area_km2", "gained_km2")  # the columns every run's curves have
 PLACE_COLUMNS = ["name", "kind", "lon", "lat", "x", "y", "row", "col", "resource", "estimated"]
+UNIT_COLUMNS = ["day", "name", "faction", "x", "y", "strength"]  # one row per recorded day and living unit
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,6 +77,7 @@ class Run:
     road: np.ndarray  # (H, W) road class of each cell (0 none)
     places: pd.DataFrame  # PLACE_COLUMNS: name, kind, lon/lat, projected x/y km, grid row/col, resource, estimated
     scenario: Scenario | None = None  # the scenario it was run from, for its outlines, roads and zones (if known)
+    units: pd.DataFrame | None = None  # UNIT_COLUMNS: where each unit stood each recorded day (None: not recorded)
 
     @classmethod
     def from_model(cls, model: ConflictModel, overrides: Mapping[str, Any] | None = None,
@@ -105,7 +107,8 @@ class Run:
             names=MappingProxyType({f: model.factions.names[f] for f in ids}),
             colours=MappingProxyType({f: model.factions.colours[f] for f in ids}),
             grid=grid, bbox=tuple(float(v) for v in sc.map.bbox), region=_frozen(world.region),
-            terrain=_frozen(world.terrain), road=_frozen(world.road), places=places, scenario=sc)
+            terrain=_frozen(world.terrain), road=_frozen(world.road), places=places, scenario=sc,
+            units=unit_table(getattr(model, "snapshot_units", None), ids, grid))
 
     # ------------------------------------------------------------------ what users ask of a run
     @property
@@ -156,6 +159,21 @@ def place_table(names: list[str], kinds: list[str], lon: np.ndarray, lat: np.nda
                          "y": np.asarray(y, float), "row": np.asarray(row, int), "col": np.asarray(col, int),
                          "resource": np.asarray(resource, bool), "estimated": np.asarray(estimated, bool)},
                         columns=PLACE_COLUMNS)
+
+
+def unit_table(days: list[list[tuple[str, int, int, float]]] | None, factions: tuple[str, ...],
+               grid: GridGeometry) -> pd.DataFrame | None:
+    """The units of each recorded day (UNIT_COLUMNS: the faction by id, x/y the km of the unit's cell centre)
+    from a model's daily (name, faction index, flat cell, strength) records; None if none were recorded."""
+    if days is None:
+        return None
+    rows = [(d, name, fi, cell, strength) for d, units in enumerate(days) for name, fi, cell, strength in units]
+    day, name, fi, cell, strength = (list(c) for c in zip(*rows, strict=True)) if rows else ([],) * 5
+    row, col = np.divmod(np.asarray(cell, dtype=np.int64), grid.width)
+    return pd.DataFrame({"day": np.asarray(day, dtype=np.int32), "name": name,
+                         "faction": np.array(factions, dtype=object)[np.asarray(fi, dtype=int)],
+                         "x": grid.x0 + (col + 0.5) * grid.cell_km, "y": grid.y0 + (row + 0.5) * grid.cell_km,
+                         "strength": np.asarray(strength, dtype=float)}, columns=UNIT_COLUMNS)
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:

@@ -108,7 +108,7 @@ def test_badia_run_prints_each_capture_claim(scenario_file, tmp_path, capsys):
     assert took["South"] in south and f"+{late}" in south
     assert "1 more claim(s) are dated after 2020-01-11" in out
     html = (tmp_path / "run" / "report.html").read_text()
-    assert "Dated captures: reported and simulated" in html and f"{late} days late" in html
+    assert "Places that changed hands" in html and f"{late} days late" in html
     cmp = compare_captures({("North", "red"): took["North"]}, read_claims(claims), "2020-01-11")
     assert list(cmp["status"]) == ["in range", "not by end", "not yet"]
 

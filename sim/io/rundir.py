@@ -28,7 +28,7 @@ import pandas as pd
 import sim
 from sim.errors import BadiaError, RunDirectoryError
 from sim.io.atomic import make_dir, write_text, write_with
-from sim.rundata import CURVE_KEYS, Run, RunMeta, place_table
+from sim.rundata import CURVE_KEYS, UNIT_COLUMNS, Run, RunMeta, place_table
 from sim.scenario.schema import RESOURCE_KINDS
 from sim.world.projection import EqualArea
 from sim.world.raster import GridGeometry
@@ -107,6 +107,12 @@ def control_arrays(run: Run) -> dict[str, np.ndarray]:
         "place_lonlat": run.places[["lon", "lat"]].to_numpy(float).reshape(-1, 2),
         "place_kinds": np.array(run.places["kind"].tolist(), dtype=str),
     }
+    if run.units is not None:  # where each unit stood each day (sim.rundata.UNIT_COLUMNS)
+        u = run.units
+        out.update(unit_day=u["day"].to_numpy(np.int32), unit_name=np.array(u["name"].tolist(), dtype=str),
+                   unit_faction=np.array([run.factions.index(f) for f in u["faction"]], dtype=np.int8),
+                   unit_xy=u[["x", "y"]].to_numpy(np.float32).reshape(-1, 2),
+                   unit_strength=u["strength"].to_numpy(np.float32))
     return {k: v for k, v in out.items() if v is not None}
 
 
@@ -284,7 +290,18 @@ def _run_of(path: Path, man: dict[str, Any], z: dict[str, np.ndarray], curves: p
         colours=MappingProxyType(dict(zip(ids, (str(c) for c in z["faction_colours"]), strict=True))),
         grid=grid, bbox=tuple(float(v) for v in z["bbox"]), region=_readonly(z["region"].astype(bool)),
         terrain=_readonly(z["terrain"]), road=_readonly(z["road"]),
-        places=place_table(place_names, kinds, lonlat[:, 0], lonlat[:, 1], grid, resource, estimated), scenario=sc)
+        places=place_table(place_names, kinds, lonlat[:, 0], lonlat[:, 1], grid, resource, estimated), scenario=sc,
+        units=_units(z, ids))
+
+
+def _units(z: dict[str, np.ndarray], ids: tuple[str, ...]) -> pd.DataFrame | None:
+    """The units by day of control.npz (written since units were recorded; None for older directories)."""
+    if "unit_day" not in z:
+        return None
+    xy = z["unit_xy"].reshape(-1, 2).astype(float)
+    return pd.DataFrame({"day": z["unit_day"].astype(np.int32), "name": [str(n) for n in z["unit_name"]],
+                         "faction": np.array(ids, dtype=object)[z["unit_faction"].astype(int)], "x": xy[:, 0],
+                         "y": xy[:, 1], "strength": z["unit_strength"].astype(float)}, columns=UNIT_COLUMNS)
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:

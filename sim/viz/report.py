@@ -15,14 +15,17 @@ import functools
 import html
 import importlib.util
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim import measures
-from sim.compare import compare_run, reported_dates, verdict
+from sim.compare import compare_run
 from sim.io.claims import area_claims
+from sim.viz import story
+from sim.viz.labels import LABEL_SCRIPT
 from sim.viz.mapfig import LIGHT, map_spec
 
 if TYPE_CHECKING:
@@ -80,8 +83,9 @@ def curves_spec(run: Run, claims: pd.DataFrame | None = None) -> dict[str, Any]:
                              "showlegend": row == 1, "visible": True if fid in by_locality else "legendonly",
                              "line": {"color": colour, "width": 1.5, "dash": "dash"},
                              "xaxis": axes[row][0], "yaxis": axes[row][1]})
-    first = True
-    for _, c in (claims.iterrows() if claims is not None else ()):
+    turns = label_turns(claims, region_km2) if claims is not None else {}
+    last_date = str(curves["date"].max())  # claims after it are drawn open: the run has no value for them
+    for k, (_, c) in enumerate(claims.iterrows() if claims is not None else (), start=1):
         col_scale = measures.to_curve_units(c["measure"], region_km2)
         if col_scale is None:
             continue
@@ -89,24 +93,75 @@ def curves_spec(run: Run, claims: pd.DataFrame | None = None) -> dict[str, Any]:
         row = 2 if "gained" in col else 1
         value, low, high = c["value"] * scale, c["low"] * scale, c["high"] * scale
         data.append({
-            "type": "scatter", "x": [c["date"]], "y": [value], "mode": "markers", "showlegend": first,
-            "legendgroup": "claims", "name": "reported claims (range as error bar)",
-            "marker": {"symbol": "diamond", "size": 11, "color": colours.get(c["faction"], "#000"),
-                       "line": {"color": "black", "width": 1}},
+            "type": "scatter", "x": [c["date"]], "y": [value], "mode": "markers+text", "showlegend": True,
+            "legendgroup": "claims", "legendgrouptitle": {"text": "reported claims (range as error bar)"},
+            "name": f"{claim_label(k)}: {claim_amount(c['measure'], c['value'])}, {short_source(c['source'])}"
+                    + (" (after the run)" if str(c["date"]) > last_date else ""),
+            "text": [claim_label(k)], "textposition": turns.get(k, "middle right"),
+            "textfont": {"size": 11, "color": "#333"},
+            "marker": {"symbol": "diamond" if str(c["date"]) <= last_date else "diamond-open", "size": 11,
+                       "color": colours.get(c["faction"], "#000"), "line": {"color": "black", "width": 1}},
             "error_y": {"type": "data", "symmetric": False, "array": [high - value], "arrayminus": [value - low]},
-            "hovertemplate": (f"<b>{html.escape(str(c['source']))}</b><br>{c['measure']} "
+            "hovertemplate": (f"<b>{claim_label(k)}: {html.escape(str(c['source']))}</b><br>{c['measure']} "
                               f"({measures.COUNTING[c['measure']]}): {c['value']:,.0f} "
                               f"({c['low']:,.0f}–{c['high']:,.0f})<br>{html.escape(str(c.get('quote', ''))[:160])}"
                               "<extra></extra>"),
             "xaxis": axes[row][0], "yaxis": axes[row][1]})
-        first = False
     layout = _two_rows(("Territory held (km²)", "Gained since start (km²)"))
     for key in ("xaxis", "xaxis2"):
         layout[key].update(GRID)
     for key in ("yaxis", "yaxis2"):
         layout[key].update(GRID, zerolinecolor="#bbbbbb")
-    layout.update(height=620, hovermode="x unified", margin={"t": 60, "l": 60, "r": 20}, **LIGHT)
+    layout.update(height=660, hovermode="x unified", margin={"t": 60, "l": 60, "r": 20},
+                  legend={"tracegroupgap": 3, "font": {"size": 11}}, **LIGHT)
+    for trace in data:  # long names in lines, so that the legend leaves the plots their width
+        if trace.get("showlegend") and len(trace["name"]) > LEGEND_WIDTH:
+            trace["name"] = wrap(trace["name"], LEGEND_WIDTH)
     return {"data": data, "layout": layout}
+
+
+def label_turns(claims: pd.DataFrame, region_km2: float) -> dict[int, str]:
+    """Where each claim's label sits by its marker (k: textposition) so that claims on the same date and panel
+    do not overprint: one alone to the right; of several, the highest above, the lowest below, the others
+    right and left in turn."""
+    spots: dict[tuple[str, bool], list[tuple[float, int]]] = {}
+    for k, (_, c) in enumerate(claims.iterrows(), start=1):
+        col_scale = measures.to_curve_units(c["measure"], region_km2)
+        if col_scale is not None:
+            spots.setdefault((str(c["date"]), "gained" in col_scale[0]), []).append((c["value"] * col_scale[1], k))
+    out: dict[int, str] = {}
+    for group in spots.values():
+        group.sort()
+        if len(group) == 1:
+            out[group[0][1]] = "middle right"
+            continue
+        out[group[0][1]], out[group[-1][1]] = "bottom center", "top center"
+        for i, (_, k) in enumerate(group[1:-1]):
+            out[k] = ("middle right", "middle left")[i % 2]
+    return out
+
+
+def claim_label(k: int) -> str:
+    """The label of the k-th claim (1-based, in the claims file's order of its area claims): on its marker on
+    the curves, in the legend and in the report's claims table."""
+    return f"C{k}"
+
+
+def claim_amount(measure: str, value: float) -> str:
+    """A claimed amount in words: '5,000 km² gained', '40% held', '20,000 km² gained (by localities)'."""
+    unit = "%" if measures.is_share(measure) else " km²"
+    verb = "gained" if "gained" in measure else "held"
+    by = " (by localities)" if measures.column(measure).startswith("locality") else ""
+    return f"{value:,.0f}{unit} {verb}{by}"
+
+
+def short_source(source: Any, most: int = 40) -> str:
+    """A source's name for a legend: up to its first parenthesis, comma or semicolon, at most `most` characters
+    (cut at a word)."""
+    text = re.split(r"[(;,]", str(source), maxsplit=1)[0].strip() or str(source)
+    if len(text) > most:
+        text = text[:most].rsplit(" ", 1)[0] + "…"
+    return text
 
 
 def curves_figure(run: Run, claims: pd.DataFrame | None = None) -> go.Figure:
@@ -196,10 +251,10 @@ def _template_js() -> str:
     return to_js(json.loads(path.read_text(encoding="utf-8")))
 
 
-def figure_div(fig: dict[str, Any], div_id: str) -> str:
+def figure_div(fig: dict[str, Any], div_id: str, after: str = "") -> str:
     """A div drawing `fig` (a figure dict) with Plotly.newPlot, as plotly.io.to_html(full_html=False) writes it,
     with plotly's default template added to a layout without one (as go.Figure adds it); plotly.js must be
-    loaded before it."""
+    loaded before it. `after` names a page function to call with the div id once it is drawn."""
     layout = fig.get("layout", {})
     layout_js = to_js(layout)
     if "template" not in layout:  # spliced in as text: the same for every figure, serialised once
@@ -208,6 +263,8 @@ def figure_div(fig: dict[str, Any], div_id: str) -> str:
     then = ""
     if fig.get("frames"):
         then = f".then(function(){{Plotly.addFrames({json.dumps(div_id)},{to_js(fig['frames'])});}})"
+    if after:
+        then += f".then(function(){{{after}({json.dumps(div_id)});}})"
     return (f'<div style="height:{f"{height}px" if height else "100%"}; width:100%;">'
             f'<div id="{div_id}" class="plotly-graph-div" style="height:100%; width:100%;"></div>'
             f"<script>window.PLOTLYENV=window.PLOTLYENV || {{}};"
@@ -215,61 +272,70 @@ def figure_div(fig: dict[str, Any], div_id: str) -> str:
             f'{to_js(fig.get("data", []))},{layout_js},{{"responsive":true}}){then}}};</script></div>')
 
 
-TABLE_CSS = ("<style>table.claims{border-collapse:collapse;font-size:13px;margin:8px 0 24px}"
-             "table.claims th,table.claims td{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left;"
-             "vertical-align:top}table.claims td:not(:last-child){white-space:nowrap}"
-             "table.claims td.num{text-align:right}.early{color:#b03a2e}.late{color:#1f618d}"
-             ".ok{color:#1e8449}</style>")
+MAP_HEIGHT = 820
+MAP_DOMAIN = 0.7  # of the page's width: the map; the legend is on its right
+MAP_PLOT_PX = (714, 650)  # the map's plot area in the page (1100 px wide, slider below)
 
 
-def _table(headers: list[str], rows: list[list[Any]], numeric: set[int] = frozenset()) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(
-        f"<td class='num'>{c}</td>" if i in numeric else f"<td>{c}</td>" for i, c in enumerate(r)) + "</tr>"
-        for r in rows)
-    return f"<table class='claims'><tr>{head}</tr>{body}</table>"
+LEGEND_WIDTH = 42  # characters a line of a curves legend entry
 
 
-def claims_tables(run: Run, claims: pd.DataFrame | None) -> str:
-    """HTML tables: each area claim against the run, each dated capture with the simulated date and days off."""
-    if claims is None or not len(claims):
-        return ""
-    out = []
-    cmp, caps = compare_run(run, claims)
-    if len(cmp):
-        rows = [[r.date, html.escape(r.faction), f"{r.measure} ({measures.COUNTING[r.measure]})",
-                 f"{r.claimed:,.0f} ({r.low:,.0f}–{r.high:,.0f})",
-                 "n/a" if r.simulated != r.simulated else f"{r.simulated:,.0f}",
-                 "<span class='ok'>yes</span>" if r.in_range else "no", html.escape(str(r.source))]
-                for r in cmp.itertuples()]
-        out.append("<h3>Against the reported areas</h3>" + _table(
-            ["date", "faction", "measure", "claimed (range)", "simulated", "in range", "source"], rows, {4}))
-    if len(caps):
-        end = run.dates[-1]
-        style = {"in range": "ok", "early": "early", "late": "late", "not by end": "late"}
-        rows = []
-        for r in caps.sort_values(["claimed", "place"], kind="stable").itertuples():
-            text = html.escape(verdict(r.status, r.days_off, end))
-            off = f"<span class='{style[r.status]}'>{text}</span>" if r.status in style else text
-            rows.append([html.escape(r.place), html.escape(r.faction),
-                         html.escape(reported_dates(r.claimed, r.date_low, r.date_high)).replace(" (", "<br>("),
-                         r.simulated or "—", off, html.escape(str(r.source))])
-        out.append("<h3>Dated captures: reported and simulated</h3>" + _table(
-            ["place", "taken by", "reported", "simulated", "simulated vs reported", "source"], rows))
-    return "".join(out)
+def wrap(text: str, width: int = 34) -> str:
+    """A legend entry broken into lines of about `width` characters (plotly's legend does not wrap)."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
+def report_map_spec(run: Run, claims: pd.DataFrame | None = None) -> dict[str, Any]:
+    """The report's map: every day under the slider, the units and the places taken by day, opening on the
+    area of operations, factions in the legend (on the right), place labels by importance and zoom (claimed
+    places first)."""
+    story_places = [] if claims is None or "place" not in claims else [
+        str(p) for p in claims["place"] if p == p and p]
+    fig = map_spec(run, animate=True, units=True, view="operations", faction_legend=True, declutter=True,
+                   story_places=story_places, height=MAP_HEIGHT, plot_px=MAP_PLOT_PX)
+    layout = fig["layout"]
+    layout["title"] = {"text": ""}  # the page's heading says it
+    layout["margin"].update(t=30, b=130, r=10)
+    layout["xaxis"].update(domain=[0, MAP_DOMAIN], constrain="domain", constraintoward="left")
+    layout["yaxis"].update(constrain="domain")
+    layout["legend"] = {"orientation": "v", "x": MAP_DOMAIN + 0.02, "xanchor": "left", "y": 1, "yanchor": "top",
+                        "font": {"size": 11}, "tracegroupgap": 4}
+    for trace in fig["data"]:
+        if trace.get("showlegend", True) and len(str(trace.get("name", ""))) > 34:
+            trace["name"] = wrap(str(trace["name"]))
+    return fig
 
 
 def report_html(run: Run, claims: pd.DataFrame | None = None) -> str:
-    """One self-contained HTML page (plotly.js inlined) with the curves, the claims, the captures and the map."""
+    """One self-contained HTML page (plotly.js inlined): what happened, the map by day, the curves with the
+    claims, the claims and captures against the run, and the air strikes and dated events."""
     meta = run.meta
     title = html.escape(f"{meta.title or meta.scenario} — seed {run.seed}, {run.days} days")
+    cmp = compare_run(run, claims) if claims is not None and len(claims) else None
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title>"
             "<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>"
-            f"<script>{plotly_js()}</script>{TABLE_CSS}</head>"
+            f"<script>{plotly_js()}</script>{story.CSS}<script>{LABEL_SCRIPT}</script></head>"
             f"<body style='font-family:sans-serif;max-width:1100px;margin:auto'><h2>{title}</h2>"
-            f"<p>{html.escape(meta.description)}</p>{figure_div(curves_spec(run, claims), 'report-curves')}"
-            f"{claims_tables(run, claims)}{figure_div(map_spec(run, animate=True), 'report-map')}"
-            "<p style='font-size:13px;color:#555'>Black squares mark the front line: cells held by a faction "
-            "next to ground held by a faction hostile to it. Territory counts every cell a faction holds, "
-            "including desert it has enclosed or swept past (the enclosure rule); dashed curves count by "
-            "localities instead.</p></body></html>")
+            f"<p>{html.escape(meta.description)}</p>{story.summary_html(run, claims, cmp)}"
+            "<h3>Control, front line and units by day</h3><p style='font-size:13px;color:#555'>Drag the slider "
+            "or press play; zoom in (drag a box) for more place names; hover for names.</p>"
+            f"{figure_div(report_map_spec(run, claims), 'report-map', after='badiaLabels')}"
+            "<p style='font-size:13px;color:#555'>Pale cells: who holds the ground (the legend's squares). Black "
+            "squares: the front line, cells held by a faction next to ground held by a faction hostile to it. "
+            "Circles: the units that day, in their faction's colour and sized by strength (names on hover); "
+            "dotted lines: their paths over the whole run. Stars: places taken by that day, in the taker's "
+            "colour. Dashed outlines: zones (an air-denial zone in its enforcer's colour). The map opens on "
+            "the area of operations; double-click it to see the whole map.</p>"
+            f"<h3>Territory by day, against the claims</h3>{figure_div(curves_spec(run, claims), 'report-curves')}"
+            "<p style='font-size:13px;color:#555'>Territory counts every cell a faction holds, including desert "
+            "it has enclosed or swept past (the enclosure rule); dashed curves count by localities instead. "
+            "Diamonds are the reported claims (C1, C2 … in the table below), their error bars the range the "
+            "wording allows.</p>"
+            f"{story.claims_html(run, claims, cmp)}{story.captures_html(run, claims, cmp)}{story.events_html(run)}"
+            "</body></html>")
