@@ -67,7 +67,9 @@ def test_places_lie_in_iraq_and_estimates_are_marked(scenario, world):
 
 def test_rivers_are_barriers(scenario, world):
     assert {b.name for b in scenario.barriers} == {"Tigris", "Euphrates"}
-    assert world.barrier_combat is not None
+    river_cells = int((world.barrier_combat < 1).sum())
+    assert river_cells * world.grid.cell_km > 1_000  # Tigris from Turkey to Kut, Euphrates from Syria to Musayyib
+    assert all(b.bridges_at_roads for b in scenario.barriers)  # Mosul, Baiji, Tikrit, Samarra, Baghdad...
 
 
 def test_claims_parse_and_split_into_calibration_and_validation(scenario, claims):
