@@ -69,9 +69,17 @@ def _rivers(base: Run, what: Run) -> None:
     assert orders == ["Bridge", "Eastford"]  # the assault group's objectives, in the order it was given
 
 
+def _iraq(base: Run, what: Run) -> None:
+    # As reported the army breaks until Sistani's call (13 June) and Mosul falls; standing, it holds Mosul.
+    assert captured(base, "Mosul", "isis") and not captured(what, "Mosul", "isis")
+    assert last(base, "isis", "gained_km2") > 2 * last(what, "isis", "gained_km2")
+    assert captured(base, "Kirkuk", "krg") and captured(what, "Kirkuk", "krg")  # the Peshmerga move in either way
+
+
 CHECKS: dict[str, Callable[[Run, Run], None]] = {
     "roads_are_arteries": _roads, "resources_as_objectives": _resources, "supply_and_encirclement": _supply,
-    "red_line": _red_line, "two_front_war": _two_fronts, "badia_2017": _badia, "rivers_and_orders": _rivers}
+    "red_line": _red_line, "two_front_war": _two_fronts, "badia_2017": _badia, "rivers_and_orders": _rivers,
+    "iraq_2014": _iraq}
 
 
 def test_at_least_five_lessons_each_with_a_check() -> None:
