@@ -25,13 +25,14 @@ The checks:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
 from shapely.geometry import Point, Polygon, box
 
 from sim.rules.control import Disks
+from sim.scenario.schema import Shape
 
 if TYPE_CHECKING:
     from sim.model import ConflictModel
@@ -192,14 +193,30 @@ def stated_holders(sc: Scenario) -> dict[int, str]:
     return holders
 
 
+def shape_geometry(shape: Shape) -> Any:
+    """A hold area's shape as a shapely geometry in lon/lat: a GeoJSON area as read, a drawn ring made valid (a
+    hand-drawn ring may cross itself), a circle as a 64-sided polygon (km turned into degrees at its latitude)."""
+    if shape.geometry is not None:
+        return shape.geometry
+    if shape.is_circle:
+        lon, lat = shape.center
+        turn = np.linspace(0.0, 2 * np.pi, 64, endpoint=False)
+        dlat = shape.radius_km / 111.32
+        dlon = dlat / max(np.cos(np.radians(lat)), 1e-6)
+        return Polygon(zip(lon + dlon * np.cos(turn), lat + dlat * np.sin(turn), strict=True))
+    return shapely.make_valid(Polygon(shape.polygon))
+
+
 def holder_mismatch(sc: Scenario) -> list[ScenarioWarning]:
     """Places whose stated holder is neither a faction whose hold area contains them nor an ally of one."""
     from sim.factions import Factions
 
     factions = Factions(sc)
     friendly = factions.friendly
-    areas = [(fi, k, shapely.make_valid(Polygon(ring))) for fi, f in enumerate(sc.factions)  # a drawn ring may cross
-             for k, ring in enumerate(f.hold_areas)]
+    areas = [(factions.index[a.faction], f"control.hold_areas feature {k}", shape_geometry(a.shape))
+             for k, a in enumerate(sc.hold_features)]
+    areas += [(fi, f"factions[{fi}].hold_areas[{k}]", shape_geometry(shape)) for fi, f in enumerate(sc.factions)
+              for k, shape in enumerate(f.hold_areas)]
     out = []
     for i, holder in sorted(stated_holders(sc).items()):
         p = sc.places[i]
@@ -214,7 +231,7 @@ def holder_mismatch(sc: Scenario) -> list[ScenarioWarning]:
         out.append(ScenarioWarning(
             "holder_mismatch", f"places[{i}] ({p.name})",
             f"place '{p.name}' is held by '{holder}' but lies inside a hold area of '{other}' "
-            f"(factions[{fi}].hold_areas[{k}]), {relation}: it starts as an enclave of '{holder}' the size of its "
+            f"({k}), {relation}: it starts as an enclave of '{holder}' the size of its "
             f"footprint ({p.radius_km:g} km). If that is not meant, correct its holder or the hold area."))
     return out
 
@@ -303,7 +320,10 @@ def swapped_hold_areas(sc: Scenario) -> list[ScenarioWarning]:
     frame = box(*sc.map.bbox)
     out = []
     for fi, f in enumerate(sc.factions):
-        for k, ring in enumerate(f.hold_areas):
+        for k, shape in enumerate(f.hold_areas):
+            if shape.is_circle or shape.geometry is not None:  # circles and GeoJSON areas are checked as read
+                continue
+            ring = shape.polygon
             given = shapely.make_valid(Polygon(ring)).centroid
             swapped = shapely.make_valid(Polygon([(lat, lon) for lon, lat in ring])).centroid
             if given.is_empty or swapped.is_empty or frame.covers(given) or not frame.covers(swapped):

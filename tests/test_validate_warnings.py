@@ -287,8 +287,12 @@ def test_the_api_takes_a_scenario_a_name_or_a_path(scenario_file):
 KNOWN = {
     # 0.7 km outside Natural Earth's outline of Syria, yet given a holder: nobody can hold it in the model.
     "badia_2017.toml": [("outside_region", "places[12] (Syria-Jordan-Iraq tripoint)")],
+    # The al-Qaim border garrison stood 150 km beyond the army's nearest supply in June 2014 (it fell on the 21st):
+    # meant, and docs/iraq-2014.md says so.
+    "iraq_2014.toml": [("out_of_supply", "units[21].at (Border guards and army (al-Qaim))")],
 }
-SHIPPED = sorted([*ROOT.glob("scenarios/*.toml"), *ROOT.glob("scenarios/lessons/*/*.toml")])
+SHIPPED = sorted(p for p in [*ROOT.glob("scenarios/*.toml"), *ROOT.glob("scenarios/lessons/*/*.toml")]
+                 if not p.read_text(encoding="utf-8").lstrip("#").count("\n[layer]"))  # layers are included, not run
 
 
 @pytest.mark.parametrize("path", [p for p in SHIPPED if p.name != "lesson.toml"],

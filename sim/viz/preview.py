@@ -145,7 +145,8 @@ def start_table(model: ConflictModel, reach: np.ndarray) -> tuple[list[str], lis
 def preview_html(fig: dict[str, Any], headers: list[str], rows: list[list[Any]],
                  warnings: list[ScenarioWarning], title: str) -> str:
     """One self-contained page (plotly.js inlined, as the run report): the map, the table and the warnings."""
-    from sim.viz.report import TABLE_CSS, figure_div, plotly_js
+    from sim.viz.report import figure_div, plotly_js
+    from sim.viz.story import CSS as TABLE_CSS
 
     def cell(v: Any) -> str:
         return f"{v:,.0f}" if isinstance(v, float) else html.escape(str(v))
