@@ -25,6 +25,12 @@ class RunSpec:
     seed: int | None = None
     days: int | None = None
     label: str = ""
+    save_to: Path | None = None  # the runs directory: save the run there, named by `name(...)`
+
+    def title(self, sc: Scenario, seed: int | None, days: int) -> str:
+        """The run's title: scenario, seed, days and every override, so that two runs are told apart."""
+        changes = "".join(f", {k}={v}" for k, v in self.overrides.items())
+        return f"{sc.meta.name}, seed {seed}, {days} days{changes}"
 
     def load(self) -> Scenario:
         """The scenario with its overrides (raises ScenarioError for a bad override)."""
@@ -35,8 +41,23 @@ def run_spec(spec: RunSpec, progress: Progress | None = None, scenario: Scenario
     """Run one spec and return what to draw (claims included if the scenario names them)."""
     sc = scenario or spec.load()
     run = api.run(sc, seed=spec.seed, days=spec.days or sc.meta.days, progress=progress, overrides=spec.overrides)
-    title = spec.label or f"{sc.meta.name}, seed {run.seed}, {run.days} days"
-    return Shown(run, scenario_claims(sc.meta.claims), title)
+    title = spec.title(sc, run.seed, run.days)
+    claims = scenario_claims(sc.meta.claims)
+    saved = ""
+    if spec.save_to is not None:
+        saved = run_dir_name(title)
+        run.save(spec.save_to / saved, claims=claims)
+    return Shown(run, claims, f"{spec.label}: {title}" if spec.label else title, saved)
+
+
+def run_dir_name(title: str) -> str:
+    """The directory a run made in the dashboard is saved in (under the runs directory): its title (scenario,
+    seed, days and overrides) as a file name, e.g. `badia_2017-seed2017-20d-air_power.coalition_tanf.sorties_per_day=0`."""
+    from sim.dashboard.panels import file_stem
+
+    parts = [x.strip() for x in title.split(",")]
+    short = [parts[0]] + [p.replace("seed ", "seed").replace(" days", "d") for p in parts[1:]]
+    return file_stem("-".join(short))
 
 
 def scenario_claims(path: str | None):  # noqa: ANN201 - a claims DataFrame or None
@@ -48,7 +69,7 @@ def scenario_claims(path: str | None):  # noqa: ANN201 - a claims DataFrame or N
     return read_claims(path)
 
 
-def open_saved(path: Path) -> Shown:
+def open_saved(path: Path, rel: str = "") -> Shown:
     """A saved run directory (sim.io.rundir.read_run), with its scenario's outlines, roads and claims when the
     scenario is a shipped one (the dashboard opens no other files)."""
     from sim.dashboard import safety
@@ -56,7 +77,8 @@ def open_saved(path: Path) -> Shown:
 
     run = read_run(path, scenario=lambda ref, overrides: api.load(safety.allowed_scenario_path(ref), overrides))
     claims = scenario_claims(run.scenario.meta.claims) if run.scenario is not None else None
-    return Shown(run, claims, f"{run.meta.scenario}, seed {run.seed}, {run.days} days ({path.name})")
+    changes = "".join(f", {k}={v}" for k, v in run.meta.overrides.items())
+    return Shown(run, claims, f"{run.meta.scenario}, seed {run.seed}, {run.days} days{changes} ({path.name})", rel)
 
 
 def single(spec: RunSpec) -> Callable[[Progress], Shown]:
