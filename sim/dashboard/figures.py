@@ -158,14 +158,21 @@ def dress(fig: dict[str, Any], run: Run, view: tuple[float, float, float, float]
     return fig
 
 
-def map_figure(run: Run, day: int, title: str, height: int = 640,
-               view: tuple[float, float, float, float] | None = None) -> go.Figure:
+def map_dict(run: Run, day: int, title: str, height: int = 640,
+             view: tuple[float, float, float, float] | None = None) -> dict[str, Any]:
     """The control map of one day over borders, roads, zones and labelled places, zoomed to the theatre (or
-    `view`); hover: owner's name, terrain, nearest place."""
+    `view`); hover: owner's name, terrain, nearest place. A plain figure dict: the panels send it as it is (a
+    go.Figure would validate the flagship's 94,000 hover texts, 2 s instead of 0.5)."""
     fig = mapfig.map_spec(run, day, hover=True, title=map_title(title, run, day), height=height)
     fig["data"][0]["customdata"] = owner_names(run, day)
     fig["data"][0]["hovertemplate"] = "held by %{customdata}<br>%{text}<br>x %{x:.0f} km, y %{y:.0f} km<extra></extra>"
-    return go.Figure(dress(fig, run, view or theatre(run), height))
+    return dress(fig, run, view or theatre(run), height)
+
+
+def map_figure(run: Run, day: int, title: str, height: int = 640,
+               view: tuple[float, float, float, float] | None = None) -> go.Figure:
+    """`map_dict` as a go.Figure (PNG export, tests)."""
+    return go.Figure(map_dict(run, day, title, height, view))
 
 
 def day_patch(run: Run, day: int, title: str) -> Patch:
@@ -232,10 +239,17 @@ def diff_marks(a: Run, b: Run, day: int, most: int = 400, small: float = 0.01) -
             (g.y0 + (cells[:, 0] + 0.5) * block * g.cell_km).astype(np.float32))
 
 
-def diff_figure(a: Run, b: Run, day: int, labels: tuple[str, str] = ("A", "B"), height: int = 640,
+def diff_figure(a: Run, b: Run, day: int, labels: tuple[str, str] = ("A", "B"), height: int = 680,
                 view: tuple[float, float, float, float] | None = None) -> go.Figure:
+    """`diff_dict` as a go.Figure (PNG export, tests)."""
+    return go.Figure(diff_dict(a, b, day, labels, height, view))
+
+
+def diff_dict(a: Run, b: Run, day: int, labels: tuple[str, str] = ("A", "B"), height: int = 680,
+              view: tuple[float, float, float, float] | None = None) -> dict[str, Any]:
     """Cells whose owner differs between two runs on the same day in strong colours (the faction holding them in
-    B), circled, over the ground both agree on in pale colours; a legend says which colour is which."""
+    B), circled when they are few, over the ground both agree on in pale colours; a legend says which colour is
+    which (roads, zones and places are left out of it: the maps of A and B below name them)."""
     xs, ys = mapfig.axes(a)
     n = len(a.factions)
     z = diff_codes(a, b, day)
@@ -254,11 +268,11 @@ def diff_figure(a: Run, b: Run, day: int, labels: tuple[str, str] = ("A", "B"), 
     keys = faction_keys(a, sorted(gained), suffix=f" holds it in “{labels[1]}”, not in “{labels[0]}”")
     keys.append({"type": "scatter", "x": [None], "y": [None], "mode": "markers", "name": "pale: the same in both",
                  "marker": {"symbol": "square", "size": 13, "color": DIFF_SAME}, "hoverinfo": "skip"})
-    fig = {"data": [heat, marks, *mapfig.overlay_traces(a)],
-           "layout": mapfig.map_layout(a, diff_title(a, b, day, labels), height)}
+    overlays = [{**t, "showlegend": False} for t in mapfig.overlay_traces(a)]
+    fig = {"data": [heat, marks, *overlays], "layout": mapfig.map_layout(a, diff_title(a, b, day, labels), height)}
     dress(fig, a, view or theatre(a, b), height, keys=keys)
     fig["layout"]["meta"] = {"differ_km2": diff_km2(a, b, day)}
-    return go.Figure(fig)
+    return fig
 
 
 # --- frames for the browser --------------------------------------------------------------------------------------

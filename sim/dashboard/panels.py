@@ -313,6 +313,15 @@ def file_stem(title: str) -> str:
     return stem[:120] or "run"
 
 
+def run_name(title: str) -> str:
+    """A run's title (scenario, seed, days and overrides) as a short file name, e.g.
+    `badia_2017-seed2017-20d-air_power.coalition_tanf.sorties_per_day=0`: the directory a run made in the dashboard
+    is saved in, and the start of its exports' names."""
+    parts = [x.strip() for x in title.split(",")]
+    short = [parts[0]] + [p.replace("seed ", "seed").replace(" days", "d") for p in parts[1:]]
+    return file_stem("-".join(short))
+
+
 def register_run_panel(app: Dash, p: str, cache: ResultCache) -> None:
     """Callbacks of the one-run panel under prefix `p`."""
     _register_day_controls(app, p, cache, Shown, [f"{p}-map"], event_rows=True)
@@ -331,7 +340,7 @@ def register_run_panel(app: Dash, p: str, cache: ResultCache) -> None:
         frames = {"key": key, "maps": [figures.map_frames(run, shown.title, days)]}
         captures, captures_title = capture_rows(shown)
         options, kinds = kind_options(run)
-        return (figures.map_figure(run, run.days, shown.title), frames,
+        return (figures.map_dict(run, run.days, shown.title), frames,
                 figures.run_curves_figure(run, shown.claims), captures, captures_title, options, kinds, SHOWN)
 
     @guard.callback(app, Output(f"{p}-events", "data"), Output(f"{p}-events-title", "children"),
@@ -356,7 +365,7 @@ def register_run_panel(app: Dash, p: str, cache: ResultCache) -> None:
         if shown is None:
             return no_update, "Nothing to export yet: run a scenario first."
         run = shown.run
-        stem = file_stem(shown.title)
+        stem = run_name(shown.title)
         if ctx.triggered_id == f"{p}-csv":
             return dcc.send_string(exports.curves_csv(run.curves), f"{stem}-curves.csv"), f"Exported {stem}-curves.csv"
         if ctx.triggered_id == f"{p}-png-curves":
@@ -386,9 +395,9 @@ def register_pair_panel(app: Dash, p: str, cache: ResultCache) -> None:
         maps = [figures.map_frames(a, ta, days), figures.map_frames(b, tb, days)]
         if same:
             maps.insert(0, figures.diff_frames(a, b, pair.labels, days))
-        diff = figures.diff_figure(a, b, day, pair.labels, view=view) if same else _no_diff()
+        diff = figures.diff_dict(a, b, day, pair.labels, view=view) if same else _no_diff()
         frames = {"key": key, "maps": maps} if same else None  # without a difference map the outputs do not line up
-        return (diff, figures.map_figure(a, day, ta, view=view), figures.map_figure(b, day, tb, view=view),
+        return (diff, figures.map_dict(a, day, ta, view=view), figures.map_dict(b, day, tb, view=view),
                 figures.pair_curves_figure(a, b, pair.labels, pair.a.claims), frames, SHOWN)
 
     @guard.callback(app, Output(f"{p}-download", "data"), Output(f"{p}-export-msg", "children"),
@@ -401,7 +410,7 @@ def register_pair_panel(app: Dash, p: str, cache: ResultCache) -> None:
         if pair is None:
             return no_update, "Nothing to export yet."
         a, b = pair.a.run, pair.b.run
-        stem = file_stem(f"{pair.a.title}-vs-{pair.b.title}")
+        stem = file_stem(f"{run_name(pair.a.title)}-vs-{run_name(pair.b.title)}")
         if ctx.triggered_id == f"{p}-csv":
             both = pd.concat([a.curves.assign(run=pair.labels[0]), b.curves.assign(run=pair.labels[1])])
             return dcc.send_string(exports.curves_csv(both), f"{stem}-curves.csv"), f"Exported {stem}-curves.csv"

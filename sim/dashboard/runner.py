@@ -5,6 +5,7 @@ result as `badia run --seed S --set K=V`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 from sim import api
 from sim.dashboard.jobs import Progress
 from sim.dashboard.panels import Pair, Shown
+from sim.rundata import Run
 from sim.scenario import Scenario
 
 
@@ -40,7 +42,11 @@ class RunSpec:
 def run_spec(spec: RunSpec, progress: Progress | None = None, scenario: Scenario | None = None) -> Shown:
     """Run one spec and return what to draw (claims included if the scenario names them)."""
     sc = scenario or spec.load()
-    run = api.run(sc, seed=spec.seed, days=spec.days or sc.meta.days, progress=progress, overrides=spec.overrides)
+    if getattr(progress, "show", None) is not None:
+        run = run_live(sc, spec, progress)
+    else:
+        run = api.run(sc, seed=spec.seed, days=spec.days or sc.meta.days, progress=progress,
+                      overrides=spec.overrides)
     title = spec.title(sc, run.seed, run.days)
     claims = scenario_claims(sc.meta.claims)
     saved = ""
@@ -50,14 +56,33 @@ def run_spec(spec: RunSpec, progress: Progress | None = None, scenario: Scenario
     return Shown(run, claims, f"{spec.label}: {title}" if spec.label else title, saved)
 
 
-def run_dir_name(title: str) -> str:
-    """The directory a run made in the dashboard is saved in (under the runs directory): its title (scenario,
-    seed, days and overrides) as a file name, e.g. `badia_2017-seed2017-20d-air_power.coalition_tanf.sorties_per_day=0`."""
-    from sim.dashboard.panels import file_stem
+def run_live(sc: Scenario, spec: RunSpec, progress: Any) -> Run:
+    """`api.run` (the same model, seed and steps, so the same result) that also hands the page the run so far at
+    the end of each day (`progress.show`, sim.viz.live.live_run), so that the map moves while the run goes."""
+    from sim.limits import check_days
+    from sim.model import ConflictModel
+    from sim.viz.live import live_run
 
-    parts = [x.strip() for x in title.split(",")]
-    short = [parts[0]] + [p.replace("seed ", "seed").replace(" days", "d") for p in parts[1:]]
-    return file_stem("-".join(short))
+    days = check_days(spec.days or sc.meta.days)
+    t0 = time.perf_counter()
+    model = ConflictModel(sc, seed=spec.seed, days=days)
+
+    def tick(done: int, total: int) -> None:
+        progress.show(live_run(model))
+        progress(done, total)
+
+    model.run_model(tick)
+    run = Run.from_model(model, spec.overrides, wall_seconds=time.perf_counter() - t0)
+    model.release()
+    return run
+
+
+def run_dir_name(title: str) -> str:
+    """The directory a run made in the dashboard is saved in (under the runs directory): its title as a file
+    name (panels.run_name)."""
+    from sim.dashboard.panels import run_name
+
+    return run_name(title)
 
 
 def scenario_claims(path: str | None):  # noqa: ANN201 - a claims DataFrame or None

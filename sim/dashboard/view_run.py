@@ -12,14 +12,15 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import Dash, Input, Output, Patch, State, ctx, dcc, html, no_update
 
 from sim import api, catalog
-from sim.dashboard import fields, guard, safety
+from sim.dashboard import fields, figures, guard, safety
 from sim.dashboard.jobs import Jobs
-from sim.dashboard.panels import Shown, cached, register_run_panel, run_panel
+from sim.dashboard.panels import HIDDEN, SHOWN, Shown, cached, register_run_panel, run_panel
 from sim.dashboard.runner import RunSpec, open_saved, single
 from sim.errors import BadiaError
+from sim.viz import mapfig
 
 P = "run"
 FLAGSHIP = "badia_2017"
@@ -124,8 +125,37 @@ def layout(runs: safety.RunsRoot) -> html.Div:
             dcc.Dropdown(id=f"{P}-saved", options=runs.run_dirs(), placeholder="saved runs"),
             html.Button("Open", id=f"{P}-open", n_clicks=0),
         ]),
-        html.Div(className="results", children=[run_panel(P)]),
+        html.Div(className="results", children=[
+            html.Div(id=f"{P}-live-box", style=HIDDEN, children=[
+                dcc.Graph(id=f"{P}-live", config={"displaylogo": False}), dcc.Store(id=f"{P}-live-drawn")]),
+            run_panel(P)]),
     ])
+
+
+def live_figure(jobs: Jobs, job_id: str | None, drawn: str | None) -> tuple[Any, Any, Any]:
+    """(figure or patch, box style, drawn tag) of the live map: the run so far while the job runs (the whole
+    figure once, then the day's grid, front line and title), hidden when it is over."""
+    st = jobs.status(job_id)
+    if st is None:
+        return no_update, no_update, no_update
+    run = st.get("live")
+    if st["status"] != "running":
+        return no_update, HIDDEN, None
+    if run is None:
+        return no_update, no_update, no_update
+    tag = f"{job_id}:{run.dates[-1]}:{run.days}"
+    title = f"{st['label']} (running)"
+    if drawn == tag:
+        return no_update, no_update, no_update
+    if drawn and drawn.startswith(f"{job_id}:"):
+        patch = Patch()
+        patch["data"][0]["z"] = mapfig.owner_z(run, run.days)
+        fx, fy = mapfig.front_xy(run, run.days)
+        patch["data"][1]["x"], patch["data"][1]["y"] = fx, fy
+        patch["layout"]["title"]["text"] = figures.map_title(title, run, run.days)
+        return patch, SHOWN, tag
+    fig = mapfig.map_spec(run, run.days, title=figures.map_title(title, run, run.days), height=640)
+    return figures.dress(fig, run, figures.theatre(run), 640), SHOWN, tag
 
 
 def poll_job(jobs: Jobs, job_id: str | None) -> tuple[Any, Any, str, Any, bool, str]:
@@ -184,6 +214,13 @@ def _form_of(shown: Shown) -> tuple[Any, Any, Any, Any]:
 def register(app: Dash, runs: safety.RunsRoot, jobs: Jobs) -> None:
     register_run_panel(app, P, jobs.cache)
     register_poll(app, P, jobs)
+
+    @guard.callback(app, Output(f"{P}-live", "figure"), Output(f"{P}-live-box", "style"),
+                    Output(f"{P}-live-drawn", "data"), Input(f"{P}-poll", "n_intervals"), State(f"{P}-job", "data"),
+                    State(f"{P}-live-drawn", "data"), prevent_initial_call=True,
+                    checks=(guard.count, guard.key, guard.text()))
+    def _live(_n: int, job_id: str | None, drawn: str | None) -> tuple:
+        return live_figure(jobs, job_id, drawn)
 
     @guard.callback(app, Output(f"{P}-params", "children"), Output(f"{P}-param-keys", "data"),
                     Output(f"{P}-scenario-info", "children"), Input(f"{P}-scenario", "value"),
