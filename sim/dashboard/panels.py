@@ -242,35 +242,49 @@ def cached(cache: ResultCache, key: str | None, kind: type) -> Any:
     return item if isinstance(item, kind) else None
 
 
+STEP_JS = """
+function(tick, reset, back, step, value, last) {
+    const C = window.dash_clientside;
+    const id = C.callback_context.triggered_id || "";
+    const v = value || 0, end = last || 0;
+    if (id.endsWith("-reset")) { return 0; }
+    if (id.endsWith("-back")) { return Math.max(0, v - 1); }
+    if (id.endsWith("-step") || id.endsWith("-tick")) { return Math.min(end, v + 1); }
+    return C.no_update;
+}
+"""
+
+
 def _register_day_controls(app: Dash, p: str, cache: ResultCache, kind: type, graphs: list[str],
                            event_rows: bool) -> None:
-    inputs = [Input(f"{p}-key", "data"), Input(f"{p}-tick", "n_intervals"), Input(f"{p}-reset", "n_clicks"),
-              Input(f"{p}-back", "n_clicks"), Input(f"{p}-step", "n_clicks")]
-    states = [State(f"{p}-day", "value")]
-    checks = [guard.key, guard.count, guard.count, guard.count, guard.count, guard.day]
+    inputs = [Input(f"{p}-key", "data")]
+    states: list[State] = []
+    checks: list[Any] = [guard.key]
     if event_rows:
         inputs.append(Input(f"{p}-events", "active_cell"))
         states.append(State(f"{p}-events", "data"))
-        checks = [*checks[:5], guard.cell, guard.day, guard.rows]
+        checks += [guard.cell, guard.rows]
 
     @guard.callback(app, Output(f"{p}-day", "max"), Output(f"{p}-day", "marks"), Output(f"{p}-day", "value"),
                     *inputs, *states, prevent_initial_call=True, checks=checks)
-    def _slider(key: str | None, _tick: int, _reset: int, _back: int, _step: int, *rest: Any) -> tuple:
+    def _slider(key: str | None, *rest: Any) -> tuple:
         item = cached(cache, key, kind)
         if item is None:
             return no_update, no_update, no_update
         dates = (item.a if isinstance(item, Pair) else item).run.dates
         last = item.days
-        value = int((rest[1] if event_rows else rest[0]) or 0)
-        moves = {f"{p}-tick": value + 1, f"{p}-step": value + 1, f"{p}-back": value - 1, f"{p}-reset": 0}
         if ctx.triggered_id == f"{p}-key":
             return last, _marks(dates[: last + 1]), last
-        if ctx.triggered_id in moves:
-            return no_update, no_update, max(0, min(moves[ctx.triggered_id], last))
-        cell, rows = rest[0], rest[2]
+        cell, rows = (rest[0], rest[1]) if event_rows else (None, None)
         if cell and rows and cell.get("row") is not None and cell["row"] < len(rows):
             return no_update, no_update, _slider_day(dates, rows[cell["row"]])
         return no_update, no_update, no_update
+
+    # the day buttons and play's ticks move the slider in the browser: quick clicks are never lost on the way
+    app.clientside_callback(STEP_JS, Output(f"{p}-day", "value", allow_duplicate=True),
+                            Input(f"{p}-tick", "n_intervals"), Input(f"{p}-reset", "n_clicks"),
+                            Input(f"{p}-back", "n_clicks"), Input(f"{p}-step", "n_clicks"),
+                            State(f"{p}-day", "value"), State(f"{p}-day", "max"), prevent_initial_call=True)
 
     @guard.callback(app, Output(f"{p}-tick", "disabled"), Output(f"{p}-play", "children"),
                     Input(f"{p}-play", "n_clicks"), Input(f"{p}-day", "value"), Input(f"{p}-key", "data"),
