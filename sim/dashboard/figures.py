@@ -30,7 +30,7 @@ OUTSIDE = "rgba(0,0,0,0)"
 PALE = 0.82  # how far towards white the unchanged ground of the difference map is drawn
 FRAME_BYTES = 24_000_000  # at most this many bytes of owner grids go to the browser per panel (days are spread)
 IMPORTANCE = {"city": 0, "town": 1, "base": 2, "airbase": 2, "crossing": 3, "oil_field": 3, "gas_field": 3}
-LEGEND_BELOW = {"orientation": "h", "x": 0.0, "xanchor": "left", "y": -0.04, "yanchor": "top", "font": {"size": 12},
+LEGEND_BELOW = {"orientation": "h", "x": 0.0, "xanchor": "left", "y": -0.01, "yanchor": "top", "font": {"size": 12},
                 "itemsizing": "constant", "tracegroupgap": 4}
 
 
@@ -153,7 +153,8 @@ def dress(fig: dict[str, Any], run: Run, view: tuple[float, float, float, float]
                   title={"text": layout["title"]["text"], "font": {"size": 14}, "x": 0.01, "xanchor": "left",
                          "y": 0.99, "yanchor": "top"})
     x0, x1, y0, y1 = view
-    layout["xaxis"].update(range=[x0, x1], title={"text": ""}, ticksuffix=" km", zeroline=False)
+    # no tick labels on x: the legend sits right under the plot (the y axis keeps the scale in km)
+    layout["xaxis"].update(range=[x0, x1], title={"text": ""}, showticklabels=False, zeroline=False)
     layout["yaxis"].update(range=[y0, y1], title={"text": ""}, ticksuffix=" km", zeroline=False)
     return fig
 

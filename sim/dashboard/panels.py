@@ -117,8 +117,14 @@ def _exports(p: str, buttons: list[tuple[str, str]]) -> html.Div:
         dcc.Download(id=f"{p}-download"), html.Span(id=f"{p}-export-msg", className="note")])
 
 
-def _graph(gid: str) -> dcc.Graph:
-    return dcc.Graph(id=gid, config={"displaylogo": False, "scrollZoom": True})
+MAP_PX, DIFF_PX, CURVES_PX = 640, 680, 560  # heights of the panels' graphs
+
+
+def _graph(gid: str, height: int) -> dcc.Graph:
+    """A graph that fills its panel's width. Responsive (which sizes it from its box, hence the height here):
+    drawn while the panel is still hidden, a figure would otherwise keep plotly's default width of 700 px."""
+    return dcc.Graph(id=gid, config={"displaylogo": False, "scrollZoom": True}, responsive=True,
+                     style={"height": f"{height}px"})
 
 
 def run_panel(p: str) -> html.Div:
@@ -126,9 +132,9 @@ def run_panel(p: str) -> html.Div:
     return html.Div(id=f"{p}-panel", style=HIDDEN, children=[
         dcc.Store(id=f"{p}-key"), dcc.Store(id=f"{p}-frames"),
         _day_controls(p),
-        _graph(f"{p}-map"),
+        _graph(f"{p}-map", MAP_PX),
         _exports(p, [("png-map", "PNG: map"), ("png-curves", "PNG: curves"), ("csv", "CSV: curves")]),
-        _graph(f"{p}-curves"),
+        _graph(f"{p}-curves", CURVES_PX),
         html.H4(id=f"{p}-events-title"),
         html.Div(className="event-filter", children=[
             html.Label("Kinds of event"),
@@ -172,10 +178,10 @@ def pair_panel(p: str) -> html.Div:
     return html.Div(id=f"{p}-panel", style=HIDDEN, children=[
         dcc.Store(id=f"{p}-key"), dcc.Store(id=f"{p}-frames"),
         html.Div(_day_controls(p), className="sticky"),
-        _graph(f"{p}-diff"),
-        _graph(f"{p}-map-a"),
-        _graph(f"{p}-map-b"),
-        _graph(f"{p}-curves"),
+        _graph(f"{p}-diff", DIFF_PX),
+        _graph(f"{p}-map-a", MAP_PX),
+        _graph(f"{p}-map-b", MAP_PX),
+        _graph(f"{p}-curves", CURVES_PX),
         _exports(p, [("png-diff", "PNG: difference map"), ("png-curves", "PNG: curves"), ("csv", "CSV: curves")]),
     ])
 

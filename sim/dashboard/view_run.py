@@ -127,7 +127,8 @@ def layout(runs: safety.RunsRoot) -> html.Div:
         ]),
         html.Div(className="results", children=[
             html.Div(id=f"{P}-live-box", style=HIDDEN, children=[
-                dcc.Graph(id=f"{P}-live", config={"displaylogo": False}), dcc.Store(id=f"{P}-live-drawn")]),
+                dcc.Graph(id=f"{P}-live", config={"displaylogo": False}, responsive=True, style={"height": "640px"}),
+                dcc.Store(id=f"{P}-live-drawn")]),
             run_panel(P)]),
     ])
 
