@@ -32,6 +32,10 @@ FRAME_BYTES = 24_000_000  # at most this many bytes of owner grids go to the bro
 IMPORTANCE = {"city": 0, "town": 1, "base": 2, "airbase": 2, "crossing": 3, "oil_field": 3, "gas_field": 3}
 LEGEND_BELOW = {"orientation": "h", "x": 0.0, "xanchor": "left", "y": -0.01, "yanchor": "top", "font": {"size": 12},
                 "itemsizing": "constant", "tracegroupgap": 4}
+CURVES_HEIGHT = 720  # px; the legend (up to five rows) has the bottom margin, under the date labels
+CURVES_MARGIN = {"t": 40, "l": 60, "r": 20, "b": 170}
+# at the foot of the figure (container coordinates), in the bottom margin under the date labels
+CURVES_LEGEND = {**LEGEND_BELOW, "yref": "container", "y": 0.01, "yanchor": "bottom"}
 
 
 def map_title(title: str, run: Run, day: int) -> str:
@@ -313,16 +317,18 @@ def diff_frames(a: Run, b: Run, labels: tuple[str, str], days: list[int]) -> dic
 def run_curves_figure(run: Run, claims: pd.DataFrame | None = None) -> go.Figure:
     """Territory held and gained per faction, with the reported claims (the report's figure)."""
     spec = curves_spec(run, claims)
-    spec["layout"].update(height=560, title={"text": "Territory by day", "font": {"size": 14}},
-                          legend=dict(LEGEND_BELOW, y=-0.06), margin={"t": 60, "l": 60, "r": 20, "b": 10})
+    spec["layout"].update(height=CURVES_HEIGHT, title={"text": "Territory by day", "font": {"size": 14}},
+                          legend=CURVES_LEGEND, margin=dict(CURVES_MARGIN, t=60))
     _date_range(spec["layout"], run)
     return go.Figure(spec)
 
 
 def _date_range(layout: dict[str, Any], run: Run) -> None:
-    """Both date axes over the run's days (claims dated after the run would squash its curves)."""
+    """Both date axes over the run's days and half a day more, so that a claim on the last day shows whole (claims
+    dated after the run would squash its curves)."""
+    end = (pd.Timestamp(run.dates[-1]) + pd.Timedelta(hours=12)).isoformat()
     for key in ("xaxis", "xaxis2"):
-        layout.setdefault(key, {}).update(type="date", range=[run.dates[0], run.dates[-1]])
+        layout.setdefault(key, {}).update(type="date", range=[run.dates[0], end])
 
 
 def pair_curves_figure(a: Run, b: Run, labels: tuple[str, str], claims: pd.DataFrame | None = None) -> go.Figure:
@@ -341,7 +347,7 @@ def pair_curves_figure(a: Run, b: Run, labels: tuple[str, str], claims: pd.DataF
                              "line": {"color": run.colours.get(fid, "#888"), "dash": dash, "width": 2.5}})
     data += [t for t in spec["data"] if t.get("legendgroup") == "claims"]
     layout = spec["layout"]
-    layout.update(height=560, legend=dict(LEGEND_BELOW, y=-0.06), margin={"t": 40, "l": 60, "r": 20, "b": 10})
+    layout.update(height=CURVES_HEIGHT, legend=CURVES_LEGEND, margin=CURVES_MARGIN)
     _date_range(layout, a)
     return go.Figure({"data": data, "layout": layout})
 def outcome_figure(outcomes: pd.DataFrame, params: list[str], colours: dict[str, str], names: dict[str, str],

@@ -117,7 +117,7 @@ def _exports(p: str, buttons: list[tuple[str, str]]) -> html.Div:
         dcc.Download(id=f"{p}-download"), html.Span(id=f"{p}-export-msg", className="note")])
 
 
-MAP_PX, DIFF_PX, CURVES_PX = 640, 680, 560  # heights of the panels' graphs
+MAP_PX, DIFF_PX, CURVES_PX = 640, 680, figures.CURVES_HEIGHT  # heights of the panels' graphs
 
 
 def _graph(gid: str, height: int) -> dcc.Graph:
