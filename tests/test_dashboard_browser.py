@@ -253,6 +253,13 @@ def test_compare_view_difference_map(page, tmp_path: Path) -> None:  # noqa: ANN
     for graph in ("cmp-diff", "cmp-map-a", "cmp-map-b"):
         page.wait_for_function(f"() => /2020-01-01/.test({PLOT.format(id=graph)}.layout.title.text)")
     assert plot_data(page, "cmp-diff", "g.layout.title.text").startswith("Difference on 2020-01-01: 0 km²")
+    # zooming map A zooms B and the difference map the same way
+    page.evaluate(f"() => Plotly.relayout({PLOT.format(id='cmp-map-a')}, "
+                  "{'xaxis.range': [-20, 20], 'yaxis.range': [-10, 10]})")
+    for graph in ("cmp-map-b", "cmp-diff"):
+        page.wait_for_function(f"() => {PLOT.format(id=graph)}.layout.xaxis.range[0] === -20")
+    y0, y1 = plot_data(page, "cmp-map-b", "g.layout.yaxis.range")  # widened to the panel's shape: equal axes
+    assert y0 <= -10 and y1 >= 10
     screenshot(page, "dashboard-compare", tmp_path)
 
 

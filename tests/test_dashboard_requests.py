@@ -136,7 +136,7 @@ def callback_outputs() -> list[str]:
 
 def test_every_callback_checks_its_inputs(served: tuple) -> None:
     app, client, _ = served
-    assert len(server_callbacks(app)) == 37 and len(app.callback_map) == 45
+    assert len(server_callbacks(app)) == 37 and len(app.callback_map) == 47
     for output in set(app.callback_map) - set(server_callbacks(app)):  # clientside: refused if posted
         response = post(client, body(app, output, [None] * (len(app.callback_map[output]["inputs"])
                                                             + len(app.callback_map[output]["state"]))))

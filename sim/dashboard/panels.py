@@ -9,6 +9,7 @@ browser (a clientside callback), so three maps of the flagship animate as fast a
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -261,6 +262,34 @@ function(tick, reset, back, step, value, last) {
 """
 
 
+# Zooming or panning one map of a two-run panel zooms the others the same way (A, B and the difference are one grid).
+SYNC_JS = """
+function() {
+    const C = window.dash_clientside;
+    const ids = %s;
+    const t = C.callback_context.triggered[0];
+    const ev = t && t.value;
+    const none = ids.map(() => C.no_update);
+    if (!ev) { return none; }
+    let x = null, y = null;
+    if (ev["xaxis.range[0]"] !== undefined) {
+        x = [ev["xaxis.range[0]"], ev["xaxis.range[1]"]];
+        y = [ev["yaxis.range[0]"], ev["yaxis.range[1]"]];
+    } else if (ev["xaxis.range"]) {
+        x = ev["xaxis.range"]; y = ev["yaxis.range"];
+    }
+    if (!x || !y || y[0] === undefined) { return none; }
+    const key = JSON.stringify([x, y]);
+    window.badiaZoom = window.badiaZoom || {};
+    if (window.badiaZoom[ids[0]] === key) { return none; }  // the echo of a zoom this callback made
+    window.badiaZoom[ids[0]] = key;
+    const source = t.prop_id.split(".")[0];
+    return ids.map(id => id === source ? C.no_update : new C.Patch()
+        .assign(["layout", "xaxis", "range"], x).assign(["layout", "yaxis", "range"], y).build());
+}
+"""
+
+
 def _register_day_controls(app: Dash, p: str, cache: ResultCache, kind: type, graphs: list[str],
                            event_rows: bool) -> None:
     inputs = [Input(f"{p}-key", "data")]
@@ -398,6 +427,8 @@ def register_pair_panel(app: Dash, p: str, cache: ResultCache) -> None:
     """Callbacks of the two-run panel under prefix `p`."""
     graphs = [f"{p}-diff", f"{p}-map-a", f"{p}-map-b"]
     _register_day_controls(app, p, cache, Pair, graphs, event_rows=False)
+    app.clientside_callback(SYNC_JS % json.dumps(graphs), *[Output(g, "figure", allow_duplicate=True) for g in graphs],
+                            *[Input(g, "relayoutData") for g in graphs], prevent_initial_call=True)
 
     @guard.callback(app, Output(f"{p}-diff", "figure"), Output(f"{p}-map-a", "figure"), Output(f"{p}-map-b", "figure"),
                     Output(f"{p}-curves", "figure"), Output(f"{p}-frames", "data"), Output(f"{p}-panel", "style"),
