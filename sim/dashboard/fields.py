@@ -63,8 +63,9 @@ class Parameter:
 
     @property
     def slider(self) -> bool:
-        """Bounded on both sides within a span a slider can show (doctrine weights, fractions)."""
-        return self.lo is not None and self.hi is not None and 0 < self.hi - self.lo <= 10
+        """Bounded on both sides within a span of 1 (doctrine weights, fractions): a slider shows it well; wider
+        ranges (a rate up to 10, a distance up to 1,000 km) get a number input."""
+        return self.lo is not None and self.hi is not None and 0 < self.hi - self.lo <= 1
 
     @property
     def label(self) -> str:
@@ -155,19 +156,3 @@ def _text(v: Any) -> str:
     if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
         return str(int(v))
     return f"{v:.10g}" if isinstance(v, float) else str(v)
-
-
-def parameter_overrides(rows: list[dict[str, Any]] | None) -> dict[str, Any]:
-    """Overrides for the rows whose value the user changed; rows that are not {key, default, value} objects with a
-    text key are a UsageError."""
-    if rows is not None and not isinstance(rows, list):
-        raise UsageError("form", "parameters", "a table of parameter rows", type(rows).__name__)
-    for r in rows or []:
-        if not isinstance(r, dict) or not isinstance(r.get("key"), str):
-            raise UsageError("form", "parameters", "rows with a parameter name in 'key'", r)
-    changed = [f"{r['key']}={str(r.get('value', '')).strip()}" for r in rows or []
-               if str(r.get("value", "")).strip() != str(r.get("default", "")).strip()]
-    for item in changed:
-        if item.endswith("="):
-            raise ScenarioError("parameters", item[:-1], "a value", "")
-    return parse_assignments(changed, source="parameters")

@@ -56,9 +56,8 @@ def _number(v: float) -> str:
 def _control(i: int, prm: fields.Parameter) -> html.Div:
     """One parameter: its name and unit, a slider (bounded fractions and weights) or a number input with the
     schema's bounds, and the first sentence of its description (all of it on hover)."""
-    short = ".".join(prm.key.split(".")[2:] if prm.key.startswith("factions.") else prm.key.split(".")[-2:])
-    if prm.key.startswith("factions."):
-        short = prm.key.split(".")[-1]
+    # the group names the faction, unit or air rule: the control names the key within it
+    short = prm.key.split(".")[-1] if prm.key.startswith("factions.") else ".".join(prm.key.split(".")[-2:])
     cid = f"{P}-param-{i}"
     if prm.slider:
         lo, hi = float(prm.lo), float(prm.hi)  # type: ignore[arg-type]
