@@ -147,15 +147,12 @@ def test_run_view_map_slider_events_and_png(page, tmp_path: Path) -> None:  # no
     assert page.get_attribute("#run-export-msg", "class") == "note"  # not in error red
 
 
-def test_play_step_reset_and_live_map(page) -> None:  # noqa: ANN001
+def test_play_step_reset(page) -> None:  # noqa: ANN001
     pick(page, "run-scenario", "corridor")
     page.wait_for_function("() => document.querySelector('#run-scenario-info').innerText.includes('orridor')")
     page.fill("#run-days", "8")
     page.click("#run-go")
-    page.wait_for_function(f"() => {PLOT.format(id='run-live')} && {PLOT.format(id='run-live')}.data.length > 0",
-                           timeout=30_000)  # the live map, drawn while the run goes
     plot_ready(page, "run-map")
-    page.wait_for_function("() => getComputedStyle(document.querySelector('#run-live-box')).display === 'none'")
     title = f"{PLOT.format(id='run-map')}.layout.title.text"
     page.click("#run-reset")
     page.wait_for_function(f"() => {title}.endsWith('2020-01-01')")

@@ -90,6 +90,11 @@ def test_walk_1_run_and_play_the_flagship(page, tmp_path: Path) -> None:  # noqa
     assert "badia_2017" in page.inner_text("#run-scenario")
     page.click("#run-go")
     wait_title(page, "run-map", "control on 2017-05-27")
+    # the live map followed the run (it keeps its last figure, hidden, once the run is shown)
+    live = page.evaluate(f"() => {{ const g = {PLOT.format(id='run-live')}; "
+                         "return [g.layout.title && g.layout.title.text, g.data.length && g.data[0].type]; }")
+    assert "(running): control on 2017-05-" in (live[0] or "") and live[1] == "heatmap", live
+    assert page.evaluate("() => getComputedStyle(document.querySelector('#run-live-box')).display") == "none"
     assert "run=" in page.url  # the run is saved and named in the address: a reload comes back to it
     shot(page, "walk-1-run", tmp_path)
 
