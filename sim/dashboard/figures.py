@@ -136,14 +136,45 @@ def _pale(colour: str, amount: float = PALE) -> str:
     return "#" + "".join(f"{round(v + (255 - v) * amount):02x}" for v in rgb)
 
 
+def open_box_edges(run: Run, xs: list, ys: list) -> tuple[list, list]:
+    """A neighbour's outline without the straight edges where its data was cut to a box (the shipped outlines are
+    cut to lon 34–43.5, lat 31–38 for the flagship): a segment whose two ends lie on the same side of the outline's
+    own lon/lat bounds becomes a break, so that the map shows the country's borders and no box around them."""
+    x = np.array([np.nan if v is None else v for v in xs], dtype=float)
+    y = np.array([np.nan if v is None else v for v in ys], dtype=float)
+    lon, lat = run.grid.projection.inverse(x, y)
+    if np.isnan(lon).all():
+        return xs, ys
+    lon0, lat0, lon1, lat1 = np.nanmin(lon), np.nanmin(lat), np.nanmax(lon), np.nanmax(lat)
+    tol = 1e-6
+    edge = ((np.abs(lon - lon0) < tol) * 1 | (np.abs(lon - lon1) < tol) * 2 | (np.abs(lat - lat0) < tol) * 4
+            | (np.abs(lat - lat1) < tol) * 8)  # a corner is on two sides
+    long = np.hypot(np.diff(lon), np.diff(lat)) > 0.05  # a cut is a long straight run; a border vertex is not
+    cut = ((edge[:-1] & edge[1:]) != 0) & long
+    if not cut.any():
+        return xs, ys
+    out_x: list = []
+    out_y: list = []
+    for i in range(len(xs)):
+        out_x.append(xs[i])
+        out_y.append(ys[i])
+        if i < len(cut) and cut[i]:
+            out_x.append(None)
+            out_y.append(None)
+    return out_x, out_y
+
+
 def dress(fig: dict[str, Any], run: Run, view: tuple[float, float, float, float], height: int,
           keys: list[dict] | None = None) -> dict[str, Any]:
     """A mapfig figure dict made to fill a dashboard panel: zoomed to `view`, no colour bar, the factions and
     layers in one legend below the plot, thinned place labels (every name stays in the hover)."""
     data = fig["data"]
+    context = {name for name, _ in run.scenario.map.context} if run.scenario is not None else set()
     for t in data:
         if t.get("type") == "heatmap":
             t["showscale"] = False
+        if t.get("name") in context and t.get("mode") == "lines":
+            t["x"], t["y"] = open_box_edges(run, list(t["x"]), list(t["y"]))
         if t.get("name") == "places" and len(run.places):
             p = run.places
             t["text"] = thin_labels(run, view, height_px=height - 120)
