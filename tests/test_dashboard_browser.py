@@ -245,6 +245,7 @@ def test_compare_view_difference_map(page, tmp_path: Path) -> None:  # noqa: ANN
     curves = plot_data(page, "cmp-curves", "[g.data.map(t => t.line ? t.line.dash : ''), g.layout.xaxis2.type, "
                                            "g.layout.annotations.map(a => a.text)]")
     assert {"solid", "dash"} <= set(curves[0]) and curves[1] == "date" and "Gained since start (km²)" in curves[2]
+    screenshot(page, "dashboard-compare", tmp_path)
     # the three maps follow one slider, drawn in the browser
     page.click("#cmp-reset")
     for graph in ("cmp-diff", "cmp-map-a", "cmp-map-b"):
@@ -257,7 +258,7 @@ def test_compare_view_difference_map(page, tmp_path: Path) -> None:  # noqa: ANN
         page.wait_for_function(f"() => {PLOT.format(id=graph)}.layout.xaxis.range[0] === -20")
     y0, y1 = plot_data(page, "cmp-map-b", "g.layout.yaxis.range")  # widened to the panel's shape: equal axes
     assert y0 <= -10 and y1 >= 10
-    screenshot(page, "dashboard-compare", tmp_path)
+
 
 
 def test_lesson_view_text_and_runs(page, tmp_path: Path) -> None:  # noqa: ANN001

@@ -266,13 +266,16 @@ def diff_marks(a: Run, b: Run, day: int, most: int = 400, small: float = 0.01) -
         return np.zeros(0, np.float32), np.zeros(0, np.float32)
     block = 4
     while True:
-        cells = np.unique(np.stack([rows // block, cols // block], axis=1), axis=0)
+        cells, which = np.unique(np.stack([rows // block, cols // block], axis=1), axis=0, return_inverse=True)
         if len(cells) <= most:
             break
         block *= 2
     g = a.grid
-    return ((g.x0 + (cells[:, 1] + 0.5) * block * g.cell_km).astype(np.float32),
-            (g.y0 + (cells[:, 0] + 0.5) * block * g.cell_km).astype(np.float32))
+    which = which.ravel()
+    n = np.bincount(which)
+    # each circle on the middle of the differing cells of its block
+    return ((g.x0 + (np.bincount(which, cols) / n + 0.5) * g.cell_km).astype(np.float32),
+            (g.y0 + (np.bincount(which, rows) / n + 0.5) * g.cell_km).astype(np.float32))
 
 
 def diff_figure(a: Run, b: Run, day: int, labels: tuple[str, str] = ("A", "B"), height: int = 680,
