@@ -82,13 +82,30 @@ def test_field_values_parse() -> None:
 
 
 def test_named_parameters_become_overrides_only_when_changed() -> None:
-    rows = fields.named_parameters(sim.load("corridor"))
-    keys = [r["key"] for r in rows]
+    params = fields.named_parameters(sim.load("corridor"))
+    keys = [p.key for p in params]
+    defaults = [p.default for p in params]
     assert "factions.west.doctrine.aggression" in keys and "units.west_armour.strength" in keys
-    assert fields.parameter_overrides(rows) == {}
-    rows[keys.index("units.west_armour.strength")]["value"] = "900"
-    assert fields.parameter_overrides(rows) == {"units.west_armour.strength": 900}
-    sim.load("corridor", fields.parameter_overrides(rows))  # applies cleanly
+    assert fields.parameter_values(keys, defaults, list(defaults)) == {}
+    values = list(defaults)
+    values[keys.index("units.west_armour.strength")] = 900
+    assert fields.parameter_values(keys, defaults, values) == {"units.west_armour.strength": 900}
+    sim.load("corridor", fields.parameter_values(keys, defaults, values))  # applies cleanly
+    values[0] = "lots"
+    with pytest.raises(ScenarioError, match="factions.west.doctrine.aggression"):
+        fields.parameter_values(keys, defaults, values)
+
+
+def test_parameters_carry_the_schema_bounds_and_descriptions() -> None:
+    params = {p.key: p for p in fields.named_parameters(sim.load("badia_2017"))}
+    aggression = params["factions.government.doctrine.aggression"]
+    assert (aggression.lo, aggression.hi) == (0, 1) and aggression.slider
+    assert aggression.description.startswith("Consider a unit with posture attack")
+    zoc = params["control.zoc_km"]
+    assert zoc.unit == "km" and zoc.hi == 1000 and not zoc.slider  # too wide a range for a slider
+    # thirty units: a strength scale per faction instead of thirty rows
+    assert "factions.isis.doctrine.strength_scale" in params and not any(k.startswith("units.") for k in params)
+    assert params["air_power.coalition_tanf.sorties_per_day"].unit == "sorties per day"
 
 
 def test_map_figure_shows_one_day_with_hover_layers(corridor: Shown) -> None:
@@ -101,7 +118,7 @@ def test_map_figure_shows_one_day_with_hover_layers(corridor: Shown) -> None:
     assert fig.layout.title.text == f"{corridor.title}: control on {run.dates[3]}"
     owner = np.asarray(heat.customdata, dtype=object)
     west = run.factions.index("west")
-    assert (owner == "west").sum() == (run.owner[3] == west).sum() == (z == west + 1).sum() > 0
+    assert (owner == "Westland").sum() == (run.owner[3] == west).sum() == (z == west + 1).sum() > 0  # names, not ids
     assert (owner[~run.region] == "").all()
     text = np.asarray(heat.text, dtype=object)
     assert text[0, 0].startswith("terrain: desert") and "nearest place: " in text[0, 0]
@@ -117,12 +134,56 @@ def test_map_figure_shows_one_day_with_hover_layers(corridor: Shown) -> None:
     assert values[("layout", "title", "text")].endswith(run.dates[0])
 
 
+def test_map_opens_on_the_theatre_with_one_legend_below(corridor: Shown) -> None:
+    flagship = run_spec(RunSpec(safety.shipped_scenario("badia_2017"), {}, None, 2)).run
+    fig = figures.map_figure(flagship, 2, "flagship")
+    x0, x1 = fig.layout.xaxis.range
+    y0, y1 = fig.layout.yaxis.range
+    gx0, gx1, gy0, gy1 = figures.grid_box(flagship)
+    assert (x1 - x0) * (y1 - y0) < 0.75 * (gx1 - gx0) * (gy1 - gy0)  # not the whole bounding box
+    for u in flagship.scenario.units:  # every unit's start is on the map
+        x, y = flagship.grid.projection.forward(u.lon, u.lat)
+        assert x0 <= x <= x1 and y0 <= y <= y1, u.name
+    assert fig.data[0].showscale is False and fig.layout.legend.orientation == "h" and fig.layout.legend.y < 0
+    legend = [t.name for t in fig.data if t.type == "scatter" and t.x is not None and len(t.x) == 1 and t.x[0] is None]
+    assert "Syrian government and allies" in legend and "Islamic State" in legend
+    places = next(t for t in fig.data if t.name == "places")
+    shown = [t for t in places.text if t]
+    assert "Palmyra" in shown and "Damascus" in shown and len(shown) < len(places.text)  # thinned, not all
+    assert all(c[0] for c in places.customdata)  # every name stays in the hover
+    # Iraq's outline, cut to a box in the data, loses the box's straight edges (breaks where the cut ran)
+    iraq = next(t for t in fig.data if t.name == "Iraq")
+    raw = flagship.scenario.map.context[[n for n, _ in flagship.scenario.map.context].index("Iraq")][1]
+    assert sum(v is None for v in iraq.x) > len(getattr(raw, "geoms", [raw]))
+
+
+def test_frames_give_the_browser_every_day(corridor: Shown) -> None:
+    import base64
+
+    run = corridor.run
+    days = figures.frame_days(run.days, run.owner[0].size)
+    assert days == list(range(run.days + 1))
+    frames = figures.map_frames(run, corridor.title, days)
+    h, w = frames["shape"]
+    grid = np.frombuffer(base64.b64decode(frames["z"][2]), dtype=np.uint8).reshape(h, w)
+    assert np.array_equal(grid, run.owner[2] + 1) and frames["titles"][2].endswith(run.dates[2])
+    assert frames["labels"][run.factions.index("west") + 1] == "Westland"
+    assert len(frames["marks"][2][0]) == int(run.front_cells(2).sum())
+    assert len(figures.frame_days(3000, 100_000, 3)) < 100  # a long run on a big grid: days spread, bytes bounded
+
+
 def test_difference_map_counts_cells_held_differently(corridor: Shown) -> None:
     run = corridor.run
     other = run_spec(RunSpec(safety.shipped_scenario("corridor"), {"roads.corridor_highway.class": "track"}, 1, 6)).run
     fig = figures.diff_figure(run, other, 6)
     expected = ((run.owner[6] != other.owner[6]) & run.region).sum() * 4.0
     assert fig.layout.meta["differ_km2"] == expected > 0
+    z = np.asarray(fig.data[0].z)
+    n = len(run.factions)
+    differ = (run.owner[6] != other.owner[6]) & run.region
+    assert ((z < n) == differ).all()  # strong colours exactly where they differ, pale elsewhere
+    legend = [t.name for t in fig.data if t.type == "scatter" and t.x is not None and len(t.x) == 1 and t.x[0] is None]
+    assert any("holds it in “B”, not in “A”" in name for name in legend) and "pale: the same in both" in legend
     same = figures.diff_figure(run, run, 6)
     assert same.layout.meta["differ_km2"] == 0
 

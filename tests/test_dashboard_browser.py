@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -85,7 +86,23 @@ def open_tab(pg, label: str) -> None:  # noqa: ANN001
     pg.get_by_text(label, exact=True).first.click()
 
 
+def test_the_flagship_is_the_default(page) -> None:  # noqa: ANN001
+    assert "badia_2017" in page.inner_text("#run-scenario")
+    info = page.inner_text("#run-scenario-info")
+    assert "Badia, May 2017" in info
+    # its parameters: sliders for the doctrine weights, bounded by the schema, with their descriptions
+    assert page.locator("#run-params [role=slider]").count() >= 8
+    assert page.get_attribute("#run-param-0 [role=slider]", "aria-valuemax") == "1"
+    assert "Consider a unit with posture attack" in page.inner_text("#run-params")
+    assert page.get_attribute("#run-params input[type=number]", "max") is not None
+    open_tab(page, "Compare")
+    assert "badia_2017" in page.inner_text("#cmp-A-scenario")
+    assert page.input_value("#cmp-B-overrides") == "air_power.coalition_tanf.sorties_per_day=0"
+
+
 def test_run_view_map_slider_events_and_png(page, tmp_path: Path) -> None:  # noqa: ANN001
+    pick(page, "run-scenario", "corridor")
+    page.wait_for_function("() => document.querySelector('#run-scenario-info').innerText.includes('orridor')")
     page.fill("#run-days", "5")
     page.click("#run-go")
     plot_ready(page, "run-map")
@@ -93,16 +110,17 @@ def test_run_view_map_slider_events_and_png(page, tmp_path: Path) -> None:  # no
                                       "g.layout.title.text, g.data.map(t => t.name)]")
     assert heat[0] == "heatmap" and (heat[1], heat[2]) == (34, 56)  # corridor grid at 2 km
     assert heat[3].endswith("2020-01-06")  # the last day is shown first
-    assert "places" in heat[4] and "highway" in heat[4]
+    assert "places" in heat[4] and "highway" in heat[4] and "Westland" in heat[4]  # factions named in the legend
     hover = plot_data(page, "run-map", "[g.data[0].customdata[17][28], g.data[0].text[17][28]]")
-    assert hover[0] in ("west", "east") and "terrain:" in hover[1] and "nearest place:" in hover[1]
+    assert hover[0] in ("Westland", "Eastland") and "terrain:" in hover[1] and "nearest place:" in hover[1]
     plot_ready(page, "run-curves")
     names = plot_data(page, "run-curves", "g.data.map(t => t.name)")
     assert {"Westland", "Eastland"} <= set(names)
     west_last = plot_data(page, "run-map", f"{ZROWS}.flat().filter(v => v === 1).length")  # west: faction 0
     assert "progress" not in page.inner_text("#run-message").lower()
     assert page.get_attribute("#run-progress", "value") == page.get_attribute("#run-progress", "max") == "5"
-    screenshot(page, "run", tmp_path)
+    assert re.search(r"\?run=corridor-seed\d+-5d$", page.url)  # saved under the runs directory, named in the address
+    screenshot(page, "dashboard-run", tmp_path)
 
     # move the day slider to the start: the map shows day 0, where Westland holds less
     page.focus("#run-day [role=slider]")
@@ -125,6 +143,61 @@ def test_run_view_map_slider_events_and_png(page, tmp_path: Path) -> None:  # no
     csv = tmp_path / "curves.csv"
     download.value.save_as(csv)
     assert csv.read_text().splitlines()[0].startswith("date,day,faction,area_km2")
+    assert re.fullmatch(r"corridor-seed\d+-5d-curves.csv", download.value.suggested_filename)
+    assert page.get_attribute("#run-export-msg", "class") == "note"  # not in error red
+
+
+def test_play_step_reset(page) -> None:  # noqa: ANN001
+    pick(page, "run-scenario", "corridor")
+    page.wait_for_function("() => document.querySelector('#run-scenario-info').innerText.includes('orridor')")
+    page.fill("#run-days", "8")
+    page.click("#run-go")
+    plot_ready(page, "run-map")
+    title = f"{PLOT.format(id='run-map')}.layout.title.text"
+    page.click("#run-reset")
+    page.wait_for_function(f"() => {title}.endsWith('2020-01-01')")
+    page.click("#run-step")
+    page.wait_for_function(f"() => {title}.endsWith('2020-01-02')")
+    page.click("#run-back")
+    page.wait_for_function(f"() => {title}.endsWith('2020-01-01')")
+    first = plot_data(page, "run-map", f"{ZROWS}.flat().filter(v => v === 1).length")
+    page.click("#run-play")
+    seen = set()
+    for _ in range(80):
+        seen.add(page.evaluate(f"() => {title}")[-10:])
+        if "2020-01-09" in seen:
+            break
+        page.wait_for_timeout(100)
+    assert len(seen) >= 5 and "2020-01-09" in seen, seen  # the map was redrawn day after day
+    assert plot_data(page, "run-map", f"{ZROWS}.flat().filter(v => v === 1).length") > first
+    page.wait_for_function("() => document.querySelector('#run-play').innerText.includes('play')")  # stopped at the end
+
+
+def test_events_filter_by_kind_and_the_address_keeps_the_run(page) -> None:  # noqa: ANN001
+    page.fill("#run-days", "6")  # the flagship, six days
+    page.click("#run-go")
+    plot_ready(page, "run-map", 60_000)
+    page.click("#run-events-all")
+    page.wait_for_function("() => document.querySelector('#run-events-title').innerText.startsWith('Events of the run')")
+    kinds = page.inner_text("#run-events-kinds")
+    assert "battle" not in kinds  # the 6-hourly battles are left out until asked for
+    title = page.inner_text("#run-events-title")
+    assert "shown of" in title
+    shown_kinds = {r.inner_text() for r in page.locator("#run-events td[data-dash-column=kind]").all()}
+    assert "captured" in shown_kinds and "battle" not in shown_kinds
+    assert page.inner_text("#run-events-kinds").strip().startswith("captured")  # captures first
+    factions = {r.inner_text() for r in page.locator("#run-events td[data-dash-column=faction]").all()}
+    assert not factions & {"government", "isis", "rebels"}  # names, not ids
+    # the saved runs list knows the new run, and a reload comes back to it
+    saved = page.url.split("run=")[1]
+    assert saved == "badia_2017-seed2017-6d"
+    page.reload()
+    page.wait_for_selector("#run-go")
+    plot_ready(page, "run-map", 60_000)
+    assert "badia_2017, seed 2017, 6 days" in plot_data(page, "run-map", "g.layout.title.text")
+    assert page.input_value("#run-days") == "6"
+    page.click("#run-saved")
+    assert page.get_by_role("option", name=saved).count() == 1
 
 
 def test_bad_values_show_a_message(page) -> None:  # noqa: ANN001
@@ -154,21 +227,38 @@ def test_batch_view_bands_outcomes_and_one_run(page, tmp_path: Path) -> None:  #
     plot_ready(page, "batch-map")
     title = plot_data(page, "batch-map", "g.layout.title.text")
     assert "run 4" in title and "seed 104" in title
-    screenshot(page, "batch", tmp_path)
+    screenshot(page, "dashboard-batch", tmp_path)
 
 
 def test_compare_view_difference_map(page, tmp_path: Path) -> None:  # noqa: ANN001
     open_tab(page, "Compare")
-    page.fill("#cmp-A-days", "8")
-    page.fill("#cmp-B-days", "8")
+    for side in "AB":
+        pick(page, f"cmp-{side}-scenario", "corridor")
+        page.fill(f"#cmp-{side}-days", "8")
+    page.fill("#cmp-B-overrides", "roads.corridor_highway.class=track")
     page.click("#cmp-go")
     plot_ready(page, "cmp-diff")
     assert plot_data(page, "cmp-map-a", f"{ZROWS}.length") == 34
-    diff = plot_data(page, "cmp-diff", "[g.layout.title.text, g.data[0].text[17][10]]")
-    assert diff[0].startswith("Difference on day 8") and "A:" in diff[1] and "B:" in diff[1]
-    curves = plot_data(page, "cmp-curves", "g.data.map(t => t.line.dash)")
-    assert {"solid", "dash"} <= set(curves)
-    screenshot(page, "compare", tmp_path)
+    diff = plot_data(page, "cmp-diff", "[g.layout.title.text, g.data.map(t => t.name), g.layout.meta.differ_km2]")
+    assert diff[0].startswith("Difference on 2020-01-09") and diff[2] > 0
+    assert any("not in “run A”" in (n or "") for n in diff[1]) and "pale: the same in both" in diff[1]
+    curves = plot_data(page, "cmp-curves", "[g.data.map(t => t.line ? t.line.dash : ''), g.layout.xaxis2.type, "
+                                           "g.layout.annotations.map(a => a.text)]")
+    assert {"solid", "dash"} <= set(curves[0]) and curves[1] == "date" and "Gained since start (km²)" in curves[2]
+    screenshot(page, "dashboard-compare", tmp_path)
+    # the three maps follow one slider, drawn in the browser
+    page.click("#cmp-reset")
+    for graph in ("cmp-diff", "cmp-map-a", "cmp-map-b"):
+        page.wait_for_function(f"() => /2020-01-01/.test({PLOT.format(id=graph)}.layout.title.text)")
+    assert plot_data(page, "cmp-diff", "g.layout.title.text").startswith("Difference on 2020-01-01: 0 km²")
+    # zooming map A zooms B and the difference map the same way
+    page.evaluate(f"() => Plotly.relayout({PLOT.format(id='cmp-map-a')}, "
+                  "{'xaxis.range': [-20, 20], 'yaxis.range': [-10, 10]})")
+    for graph in ("cmp-map-b", "cmp-diff"):
+        page.wait_for_function(f"() => {PLOT.format(id=graph)}.layout.xaxis.range[0] === -20")
+    y0, y1 = plot_data(page, "cmp-map-b", "g.layout.yaxis.range")  # widened to the panel's shape: equal axes
+    assert y0 <= -10 and y1 >= 10
+
 
 
 def test_lesson_view_text_and_runs(page, tmp_path: Path) -> None:  # noqa: ANN001
@@ -181,4 +271,10 @@ def test_lesson_view_text_and_runs(page, tmp_path: Path) -> None:  # noqa: ANN00
     assert km2 > 500  # the highway makes a visible difference
     titles = [plot_data(page, f"lesson-map-{s}", "g.layout.title.text") for s in "ab"]
     assert titles[0].startswith("with the highway") and titles[1].startswith("without the highway")
-    screenshot(page, "lessons", tmp_path)
+    for graph in ("lesson-map-a", "lesson-map-b", "lesson-diff"):  # Eastford, the town the lesson is about, is on the map
+        x_range, eastford = plot_data(page, graph, "[g._fullLayout.xaxis.range, g.data.find(t => t.name === 'places')"
+                                                   ".customdata.find(c => c[0] === 'Eastford')]")
+        places = plot_data(page, graph, "g.data.find(t => t.name === 'places')")
+        i = [c[0] for c in places["customdata"]].index(eastford[0])
+        assert x_range[0] < places["x"][i] < x_range[1] and places["text"][i] == "Eastford"
+    screenshot(page, "dashboard-lessons", tmp_path)

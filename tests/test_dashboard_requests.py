@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_dashboard_fixtures import make_runs_dir
 
-from sim.dashboard import batchdata, exports, guard
+from sim.dashboard import batchdata, exports, guard, view_run
 from sim.dashboard.app import create_app
 from sim.dashboard.jobs import Jobs
 from sim.errors import BatchError
@@ -73,7 +73,7 @@ def served(runs: Path) -> Iterator[tuple[Any, Any, list[Any]]]:
     PNGs are not rendered (test_dashboard_browser.py exports one through kaleido)."""
     app = create_app(runs, strict=True)
     client = app.server.test_client()
-    opened = answer(post(client, body(app, output_of(app, "run-key.data@"), [1, "saved-corridor"])))
+    opened = answer(post(client, body(app, output_of(app, "run-key.data@"), [1, None, "saved-corridor", None, None])))
     run_key = opened["run-key"]["data"]
     side = ["saved", "corridor", None, None, "", "saved-corridor"]
     job = answer(post(client, body(app, output_of(app, "cmp-job.data"), [1, *side, *side])))["cmp-job"]["data"]
@@ -97,7 +97,10 @@ def served(runs: Path) -> Iterator[tuple[Any, Any, list[Any]]]:
                  "params": [[{"key": "control.zoc_km", "default": "5", "value": "6"}], [], [{"key": "x"}]],
                  "seed": ["1", "", "-1", 2, "9" * 30], "days": ["2", "", "0", 3, 4000],
                  "overrides": ["", "combat.stochastic=false", "nope=1"], "events-all": [["all"], []],
-                 "drawn": [run_key, pair_key]}
+                 "drawn": [run_key, pair_key],
+                 "param-keys": [{"keys": ["control.zoc_km"], "defaults": [5]}, {"keys": [], "defaults": []}],
+                 "search": ["", "?run=saved-corridor", "?job=" + "0" * 32, "?run=../..", f"?job={job}"],
+                 "options": [["saved-corridor"], []], "kinds": [["captured"], [], None, ["battle", "order"]]}
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(Jobs, "start", lambda self, label, work: "0" * 32)
         mp.setattr(exports, "png_bytes", lambda fig, *args, **kwargs: b"PNG")  # kaleido takes seconds
@@ -122,14 +125,23 @@ def value_for(dep: dict[str, Any], plausible: dict[str, list[Any]]) -> st.Search
     return JUNK
 
 
+def server_callbacks(app: Any) -> dict[str, Any]:
+    """The callbacks that run on the server (the clientside ones, which patch the maps, never reach it)."""
+    return {k: cb for k, cb in app.callback_map.items() if cb.get("callback") is not None}
+
+
 def callback_outputs() -> list[str]:
-    return list(create_app(Path("unused"), strict=True).callback_map)
+    return list(server_callbacks(create_app(Path("unused"), strict=True)))
 
 
 def test_every_callback_checks_its_inputs(served: tuple) -> None:
-    app = served[0]
-    assert len(app.callback_map) == 28
-    for output, cb in app.callback_map.items():
+    app, client, _ = served
+    assert len(server_callbacks(app)) == 37 and len(app.callback_map) == 47
+    for output in set(app.callback_map) - set(server_callbacks(app)):  # clientside: refused if posted
+        response = post(client, body(app, output, [None] * (len(app.callback_map[output]["inputs"])
+                                                            + len(app.callback_map[output]["state"]))))
+        assert response.status_code == 400 and "no callback has the output" in response.get_data(as_text=True)
+    for output, cb in server_callbacks(app).items():
         checks = getattr(cb["callback"], "badia_checks", None)
         assert checks is not None, f"{output} is registered without sim.dashboard.guard.callback"
         assert len(checks) == len(cb["inputs"]) + len(cb["state"])
@@ -159,17 +171,19 @@ def test_junk_values_get_an_answer_never_a_500(served: tuple, output: str) -> No
 def test_malformed_values_are_named_in_the_message(served: tuple) -> None:
     app, client, _ = served
     go = output_of(app, "run-job.data")
-    got = answer(post(client, body(app, go, [1, "corridor", None, None, "not a table", None])))
+    slots = [None] * view_run.MAX_PARAMS
+    got = answer(post(client, body(app, go, [1, "corridor", None, None, "not a table", None, *slots])))
     message = got["run-message"]["children"]
-    assert "run-params.data" in message and "expected a list" in message and "Traceback" not in message
-    got = answer(post(client, body(app, go, [1, "corridor", None, None, [{"value": "1"}], None])))
-    assert "parameters" in got["run-message"]["children"]
+    assert "run-param-keys.data" in message and "expected the parameter keys" in message and "Traceback" not in message
+    keys = {"keys": ["control.zoc_km"], "defaults": [5]}
+    got = answer(post(client, body(app, go, [1, "corridor", None, None, keys, None, "lots", *slots[1:]])))
+    assert "parameters" in got["run-message"]["children"] and "control.zoc_km" in got["run-message"]["children"]
     show = output_of(app, "batch-job.data")
     got = answer(post(client, body(app, show, [1, "sweep", "abc"])))
     assert "batch-run.value" in got["batch-message"]["children"]
-    long = answer(post(client, body(app, output_of(app, "run-key.data@"), [1, "x" * 100_000])))
+    long = answer(post(client, body(app, output_of(app, "run-key.data@"), [1, None, "x" * 100_000, None, None])))
     assert len(long["run-message"]["children"]) < 400  # the value is cut, never echoed whole
-    for values in ([1, "y" * 900, None, None, [], None], [1, "corridor", "9" * 900, None, [], None]):
+    for values in ([1, "y" * 900, None, None, None, None, *slots], [1, "corridor", "9" * 900, None, None, None, *slots]):
         got = answer(post(client, body(app, go, values)))  # passes the check, refused by the callback
         assert "Cannot run" in got["run-message"]["children"] and len(got["run-message"]["children"]) < 400
 
@@ -208,7 +222,7 @@ def test_checks_pass_what_the_page_sends_and_refuse_the_rest(check: Any, good: l
 
 def _shapes(app: Any) -> list[tuple[str, Any]]:
     go = output_of(app, "run-job.data")
-    good = body(app, go, [1, "corridor", None, None, [], None])
+    good = body(app, go, [1, "corridor", None, None, None, None, *[None] * view_run.MAX_PARAMS])
     return [("not JSON", "{"), ("a list", []), ("an empty object", {}), ("no output", {**good, "output": None}),
             ("unknown output", {**good, "output": "..nope.children.."}),
             ("inputs not a list", {**good, "inputs": "x"}), ("too few inputs", {**good, "inputs": []}),

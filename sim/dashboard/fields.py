@@ -6,6 +6,9 @@ ScenarioError; either message is shown on the page next to the form.
 
 from __future__ import annotations
 
+import math
+import typing
+from dataclasses import dataclass
 from typing import Any
 
 from sim.errors import ScenarioError, UsageError
@@ -43,38 +46,113 @@ def overrides_text(text: str | None) -> dict[str, Any]:
     return parse_assignments([ln for ln in lines if ln and not ln.startswith("#")], source="overrides")
 
 
-def named_parameters(sc: Scenario) -> list[dict[str, str]]:
-    """The scenario's main named parameters as editable rows: doctrine of each faction, unit strengths,
-    air sorties and the rule parameters most often varied."""
+MAX_UNIT_ROWS = 8  # up to this many units get a strength each; beyond, each faction gets its strength_scale
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A named parameter of the form: its --set key, the scenario's value, and what the schema says of it
+    (bounds, unit, description; sim.formats.scenario)."""
+
+    key: str
+    default: float
+    lo: float | None
+    hi: float | None
+    unit: str
+    description: str
+
+    @property
+    def slider(self) -> bool:
+        """Bounded on both sides within a span of 1 (doctrine weights, fractions): a slider shows it well; wider
+        ranges (a rate up to 10, a distance up to 1,000 km) get a number input."""
+        return self.lo is not None and self.hi is not None and 0 < self.hi - self.lo <= 1
+
+    @property
+    def label(self) -> str:
+        return self.key + (f" ({self.unit})" if self.unit else "")
+
+
+def schema_field(key: str) -> Any:
+    """The pydantic field (FieldInfo) of a dotted --set key in the scenario format, None if the key does not name
+    one: list tables are addressed by an item's slug (`units.<slug>.strength`), which is skipped."""
+    from sim.formats.scenario import ScenarioFile
+
+    model: Any = ScenarioFile
+    parts = key.split(".")
+    i, info = 0, None
+    while i < len(parts):
+        fields = getattr(model, "model_fields", None)
+        if fields is None or parts[i] not in fields:
+            return None
+        info = fields[parts[i]]
+        ann = info.annotation
+        args = typing.get_args(ann)
+        if typing.get_origin(ann) is list and args and hasattr(args[0], "model_fields"):
+            model, i = args[0], i + 2  # skip the item's slug
+        elif hasattr(ann, "model_fields"):
+            model, i = ann, i + 1
+        else:
+            model, i = None, i + 1
+    return info
+
+
+def parameter_of(key: str, value: Any) -> Parameter:
+    """A Parameter for `key` with the scenario's `value`, its bounds, unit and description from the schema."""
+    from sim.formats.fields import doc_meta
+
+    info = schema_field(key)
+    lo = hi = None
+    unit = description = ""
+    if info is not None:
+        for c in info.metadata:
+            lo = getattr(c, "ge", getattr(c, "gt", lo))
+            hi = getattr(c, "le", getattr(c, "lt", hi))
+        unit = doc_meta(info).unit
+        description = (info.description or "").replace("`", "")
+    return Parameter(key, float(value), None if lo is None else float(lo), None if hi is None else float(hi), unit,
+                     description)
+
+
+def named_parameters(sc: Scenario) -> list[Parameter]:
+    """The scenario's main named parameters: doctrine of each faction with units, unit strengths (or each
+    faction's strength_scale when there are many units), air sorties and the rule parameters most often varied."""
     rows: list[tuple[str, Any]] = []
     with_units = {u.faction for u in sc.units}
+    many = len(sc.units) > MAX_UNIT_ROWS
     for f in sc.factions:
         if f.id in with_units:
             rows.append((f"factions.{f.id}.doctrine.aggression", f.doctrine.aggression))
             if sc.zones:
                 rows.append((f"factions.{f.id}.doctrine.zone_respect", f.doctrine.zone_respect))
-    rows += [(f"units.{slug(u.name)}.strength", u.strength) for u in sc.units]
+            if sc.orders:
+                rows.append((f"factions.{f.id}.doctrine.follow_orders", f.doctrine.follow_orders))
+            if many:
+                rows.append((f"factions.{f.id}.doctrine.strength_scale", f.doctrine.strength_scale))
+    if not many:
+        rows += [(f"units.{slug(u.name)}.strength", u.strength) for u in sc.units]
     rows += [(f"air_power.{slug(r.name)}.sorties_per_day", r.sorties_per_day) for r in sc.air_power]
     rows += [("control.zoc_km", sc.control.zoc_km), ("combat.aimed_rate", sc.combat.aimed_rate),
              ("supply.range_hours", sc.supply.range_hours), ("supply.attrition_per_day", sc.supply.attrition_per_day)]
-    return [{"key": k, "default": _text(v), "value": _text(v)} for k, v in rows]
+    return [parameter_of(k, v) for k, v in rows]
+
+
+def parameter_values(keys: list[str], defaults: list[float], values: list[Any]) -> dict[str, Any]:
+    """Overrides for the parameters whose value the user moved away from the scenario's; a value that is not a
+    number, or out of the schema's bounds, is a ScenarioError naming the key."""
+    changed = []
+    for key, default, value in zip(keys, defaults, values, strict=False):
+        if value is None or str(value).strip() == "":
+            continue
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ScenarioError("parameters", key, "a number", value) from None
+        if not math.isclose(number, float(default), rel_tol=1e-9, abs_tol=1e-12):
+            changed.append(f"{key}={_text(number)}")
+    return parse_assignments(changed, source="parameters")
 
 
 def _text(v: Any) -> str:
-    return f"{v:g}" if isinstance(v, float) else str(v)
-
-
-def parameter_overrides(rows: list[dict[str, Any]] | None) -> dict[str, Any]:
-    """Overrides for the rows whose value the user changed; rows that are not {key, default, value} objects with a
-    text key are a UsageError."""
-    if rows is not None and not isinstance(rows, list):
-        raise UsageError("form", "parameters", "a table of parameter rows", type(rows).__name__)
-    for r in rows or []:
-        if not isinstance(r, dict) or not isinstance(r.get("key"), str):
-            raise UsageError("form", "parameters", "rows with a parameter name in 'key'", r)
-    changed = [f"{r['key']}={str(r.get('value', '')).strip()}" for r in rows or []
-               if str(r.get("value", "")).strip() != str(r.get("default", "")).strip()]
-    for item in changed:
-        if item.endswith("="):
-            raise ScenarioError("parameters", item[:-1], "a value", "")
-    return parse_assignments(changed, source="parameters")
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    return f"{v:.10g}" if isinstance(v, float) else str(v)

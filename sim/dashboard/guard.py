@@ -228,7 +228,8 @@ def body_problem(app: Dash, body: Any) -> str | None:
     if not isinstance(body, dict):
         return "the request body is not a JSON object"
     output = body.get("output")
-    if not isinstance(output, str) or output not in app.callback_map:
+    if not isinstance(output, str) or output not in app.callback_map \
+            or app.callback_map[output].get("callback") is None:  # clientside callbacks run in the browser only
         return f"no callback has the output {preview(output)}"
     cb = app.callback_map[output]
     if not _same(body.get("inputs"), cb["inputs"]) or not _same(body.get("state", []), cb["state"]):

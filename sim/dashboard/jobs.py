@@ -56,11 +56,18 @@ class Jobs:
         job_id = uuid.uuid4().hex
         with self._lock:
             self._state[job_id] = {"label": label, "done": 0, "total": 1, "status": "running", "message": "",
-                                   "key": None}
+                                   "key": None, "live": None}
 
         def progress(done: int, total: int) -> None:
             with self._lock:
                 self._state[job_id].update(done=done, total=max(total, 1))
+
+        def show(live: Any) -> None:
+            """Leave what the page may draw while the job runs (the run so far: sim.viz.live.live_run)."""
+            with self._lock:
+                self._state[job_id]["live"] = live
+
+        progress.show = show  # type: ignore[attr-defined]
 
         def run() -> None:
             try:
@@ -71,7 +78,7 @@ class Jobs:
             except Exception as exc:  # noqa: BLE001 - shown on the page as a message, never a traceback
                 update = {"status": "error", "message": f"The run failed: {type(exc).__name__}: {exc}"}
             with self._lock:
-                self._state[job_id].update(update)
+                self._state[job_id].update(update, live=None)
 
         self._pool.submit(run)
         return job_id

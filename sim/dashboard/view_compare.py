@@ -10,15 +10,17 @@ from sim.dashboard import fields, guard, safety
 from sim.dashboard.jobs import Jobs
 from sim.dashboard.panels import Shown, pair_panel, register_pair_panel
 from sim.dashboard.runner import RunSpec, open_saved, pair
-from sim.dashboard.view_run import progress_block, register_poll
+from sim.dashboard.view_run import FLAGSHIP, default_scenario, progress_block, register_poll
 from sim.errors import BadiaError
 
 P = "cmp"
+# Run B of the flagship by default: the coalition's air-denial patrol over the al-Tanf zone grounded
+B_OVERRIDES = "air_power.coalition_tanf.sorties_per_day=0"
 
 
 def _side(side: str, runs: safety.RunsRoot, overrides: str) -> html.Div:
     names = list(catalog.shipped())
-    default = "corridor" if "corridor" in names else (names[0] if names else None)
+    default = default_scenario()
     return html.Div(className="side", children=[
         html.H4(f"Run {side}"),
         dcc.RadioItems(id=f"{P}-{side}-source", value="scenario", inline=True, options=[
@@ -35,7 +37,7 @@ def _side(side: str, runs: safety.RunsRoot, overrides: str) -> html.Div:
 def layout(runs: safety.RunsRoot) -> html.Div:
     return html.Div(className="view", children=[
         html.Div(className="controls", children=[
-            _side("A", runs, ""), _side("B", runs, "roads.corridor_highway.class=track"),
+            _side("A", runs, ""), _side("B", runs, B_OVERRIDES if default_scenario() == FLAGSHIP else ""),
             html.Button("Compare", id=f"{P}-go", n_clicks=0, className="primary"),
             progress_block(P)]),
         html.Div(className="results", children=[pair_panel(P)]),
@@ -44,11 +46,12 @@ def layout(runs: safety.RunsRoot) -> html.Div:
 
 def side_source(runs: safety.RunsRoot, source: str, name: str, seed: str, days: str, overrides: str,
                 saved: str | None, label: str) -> RunSpec | Shown:
-    """One side of the comparison, checked: a run to make, or a saved run read now."""
+    """One side of the comparison, checked: a run to make (saved to the runs directory, titled with its
+    overrides), or a saved run read now."""
     if source == "saved":
-        return open_saved(runs.resolve(saved, f"a saved run directory for run {label}"))
+        return open_saved(runs.resolve(saved, f"a saved run directory for run {label}"), saved or "")
     return RunSpec(safety.shipped_scenario(name), fields.overrides_text(overrides), fields.seed_field(seed),
-                   fields.days_field(days), label=f"{label}: {name}")
+                   fields.days_field(days), label=label, save_to=runs.root)
 
 
 def register(app: Dash, runs: safety.RunsRoot, jobs: Jobs) -> None:
@@ -67,7 +70,7 @@ def register(app: Dash, runs: safety.RunsRoot, jobs: Jobs) -> None:
         try:
             a = side_source(runs, *values[:6], label="A")
             b = side_source(runs, *values[6:], label="B")
-            work = pair(a, b, ("A", "B"))
+            work = pair(a, b, ("run A", "run B"))
         except BadiaError as exc:
             return no_update, True, f"Cannot compare: {exc}"
         return jobs.start("Running A and B", work), False, ""

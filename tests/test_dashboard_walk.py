@@ -1,0 +1,149 @@
+"""A teacher's walk through the dashboard, as docs/dashboard.md ("A teacher's walk") tells it: open the dashboard,
+run the flagship, play it, compare it with and without the coalition's air patrol, see the difference; then the
+red-line lesson, where the patrol decides the campaign. Playwright drives Debian's headless chromium at 1400 x 900.
+
+Each step leaves a screenshot, docs/screenshots/walk-*.png with BADIA_UPDATE_SCREENSHOTS=1 (else in the test's
+tmp dir), and checks what the teacher would look at: the map's days move when playing, the difference map
+names what differs, the maps show the places the lesson is about.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import playwright.sync_api as playwright_api
+import pytest
+from test_dashboard_fixtures import dashboard_server
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+PLOT = "document.querySelector('#{id} .js-plotly-plot')"
+
+
+@pytest.fixture(scope="module")
+def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    with dashboard_server(tmp_path_factory.mktemp("runs")) as address:
+        yield address
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, url: str):  # noqa: ANN001, ANN201 - playwright objects
+    pg = browser.new_page(viewport={"width": 1400, "height": 900})
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.goto(url)
+    pg.wait_for_selector("#run-go")
+    yield pg
+    pg.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def title(pg, graph: str) -> str:  # noqa: ANN001
+    return pg.evaluate(f"() => {{ const g = {PLOT.format(id=graph)}; return g && g.layout.title ? g.layout.title.text : ''; }}")
+
+
+def wait_title(pg, graph: str, pattern: str, timeout: float = 60_000) -> None:  # noqa: ANN001
+    pg.wait_for_function(f"() => {{ const g = {PLOT.format(id=graph)}; return g && g.layout.title && "
+                         f"/{pattern}/.test(g.layout.title.text); }}", timeout=timeout)
+
+
+def shot(pg, name: str, tmp_path: Path) -> Path:  # noqa: ANN001
+    """Screenshot of the window as the teacher sees it."""
+    target = tmp_path / f"{name}.png"
+    pg.screenshot(path=str(target))
+    if os.environ.get("BADIA_UPDATE_SCREENSHOTS"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(target, SCREENSHOTS / f"{name}.png")
+    return target
+
+
+def test_the_walk_is_documented() -> None:
+    """docs/dashboard.md shows every screenshot this walk takes."""
+    doc = (ROOT / "docs" / "dashboard.md").read_text(encoding="utf-8")
+    names = set(re.findall(r'shot\(page, "(walk-[\w-]+)"', Path(__file__).read_text(encoding="utf-8")))
+    assert len(names) == 4
+    for name in names:
+        assert f"screenshots/{name}.png" in doc, name
+
+
+def test_walk_1_run_and_play_the_flagship(page, tmp_path: Path) -> None:  # noqa: ANN001
+    # 1. The dashboard opens on the flagship: press Run
+    assert "badia_2017" in page.inner_text("#run-scenario")
+    page.click("#run-go")
+    wait_title(page, "run-map", "control on 2017-05-27")
+    # the live map followed the run (it keeps its last figure, hidden, once the run is shown)
+    live = page.evaluate(f"() => {{ const g = {PLOT.format(id='run-live')}; "
+                         "return [g.layout.title && g.layout.title.text, g.data.length && g.data[0].type]; }")
+    assert "(running): control on 2017-05-" in (live[0] or "") and live[1] == "heatmap", live
+    assert page.evaluate("() => getComputedStyle(document.querySelector('#run-live-box')).display") == "none"
+    assert "run=" in page.url  # the run is saved and named in the address: a reload comes back to it
+    shot(page, "walk-1-run", tmp_path)
+
+    # 2. Back to the start and play: the map moves day by day in the browser
+    page.click("#run-reset")
+    wait_title(page, "run-map", "control on 2017-05-07")
+    page.click("#run-play")
+    seen = set()
+    for _ in range(60):
+        seen.add(title(page, "run-map")[-10:])
+        if "2017-05-16" in seen:
+            break
+        page.wait_for_timeout(150)
+    page.click("#run-play")  # pause
+    assert len(seen) >= 4, seen  # several days were drawn on the way
+    page.wait_for_function("() => document.querySelector('#run-play').innerText.includes('play')")
+    page.click("#run-reset")
+    wait_title(page, "run-map", "control on 2017-05-07")
+    for _ in range(9):  # step to 16 May, as fast as a teacher clicks
+        page.click("#run-step", delay=30)
+    wait_title(page, "run-map", "control on 2017-05-16")
+    page.wait_for_timeout(500)
+    assert title(page, "run-map").endswith("2017-05-16")  # not one click lost, none counted twice
+    shot(page, "walk-2-play", tmp_path)
+
+
+def test_walk_2_compare_with_and_without_the_patrol(page, tmp_path: Path) -> None:  # noqa: ANN001
+    # 3. Compare: run A is the flagship, run B the same with the coalition's al-Tanf patrol grounded
+    page.get_by_text("Compare", exact=True).first.click()
+    assert page.input_value("#cmp-B-overrides") == "air_power.coalition_tanf.sorties_per_day=0"
+    page.click("#cmp-go")
+    wait_title(page, "cmp-diff", "Difference on 2017-05-27")
+    km2 = page.evaluate(f"() => {PLOT.format(id='cmp-diff')}.layout.meta.differ_km2")
+    assert km2 == 40  # as docs/dashboard.md says
+    circled = page.evaluate(f"() => {PLOT.format(id='cmp-diff')}.data[1].x.length")
+    assert circled > 0  # a small difference is circled, so it is seen on the whole theatre
+    legend = page.evaluate(f"() => {PLOT.format(id='cmp-diff')}.data.map(t => t.name)")
+    assert any("not in “run A”" in (n or "") for n in legend)
+    shot(page, "walk-3-compare", tmp_path)
+
+
+def test_walk_3_the_red_line_lesson(page, tmp_path: Path) -> None:  # noqa: ANN001
+    # 4. The lesson made for it: an outside power's red line, patrol flying vs grounded
+    page.get_by_text("Lessons", exact=True).first.click()
+    page.click("#lesson-pick")
+    page.get_by_role("option", name=re.compile("red line")).first.click()
+    page.wait_for_function("() => document.querySelector('#lesson-text').innerText.includes('red line')")
+    page.click("#lesson-go")
+    wait_title(page, "lesson-diff", "Difference on")
+    km2 = page.evaluate(f"() => {PLOT.format(id='lesson-diff')}.layout.meta.differ_km2")
+    assert km2 == 5968  # as docs/dashboard.md says
+    shot(page, "walk-4-lesson", tmp_path)
