@@ -33,3 +33,29 @@ def test_runs_on_a_reused_world_equal_runs_on_fresh_worlds_across_supply_ranges(
         shared = sim.run(spec, seed=3, days=6, world=world)
         fresh = sim.run(spec, seed=3, days=6)
         assert shared.curves.equals(fresh.curves)
+
+
+def test_a_scenario_file_changed_on_disk_is_read_again(tmp_path):
+    """Parsed files are kept per process, but an edit (new size or mtime) is seen, and a broken file never kept."""
+    import os
+    import shutil
+
+    import pytest
+
+    from sim.errors import ScenarioError
+
+    path = tmp_path / "corridor.toml"
+    shutil.copy(sim.catalog.resolve("corridor"), path)
+    first = sim.load(path)
+    text = path.read_text()
+    path.write_text(text.replace('name = "Westport"', 'name = "Westhaven"').replace('"Westport"', '"Westhaven"'))
+    os.utime(path, ns=(1, 1))  # even with an old mtime, the size changed
+    assert "Westhaven" in [p.name for p in sim.load(path).places]
+    path.write_text(text + "\n[broken")
+    with pytest.raises(ScenarioError):
+        sim.load(path)
+    path.write_text(text)
+    assert [p.name for p in sim.load(path).places] == [p.name for p in first.places]
+    again = sim.load(path)
+    again.resolved["places"].clear() if isinstance(again.resolved.get("places"), list) else None
+    assert [p.name for p in sim.load(path).places] == [p.name for p in first.places]  # callers may change theirs

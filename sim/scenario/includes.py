@@ -31,6 +31,7 @@ from typing import Any
 from sim.errors import ScenarioError, did_you_mean
 from sim.formats import scenario as f
 from sim.formats.errors import validate
+from sim.scenario.filecache import cached_parse
 from sim.scenario.gazetteer import COVERAGE, Gazetteer, announce, default_gazetteer
 
 LAYER_TABLES: tuple[str, ...] = ("terrain", "places", "roads", "zones", "barriers")
@@ -160,14 +161,18 @@ def _read_layer(path: Path, source: str, key: str) -> dict[str, Any]:
     import tomllib
 
     by = f"It is included by {source} as {key}."
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(str(path), "", "a readable UTF-8 TOML layer file", None, f"{exc} {by}") from None
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(str(path), "", "valid TOML", None, f"Malformed TOML: {exc}. {by}") from None
+
+    def parse() -> dict[str, Any]:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ScenarioError(str(path), "", "a readable UTF-8 TOML layer file", None, f"{exc} {by}") from None
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ScenarioError(str(path), "", "valid TOML", None, f"Malformed TOML: {exc}. {by}") from None
+
+    raw = cached_parse(path, "toml", parse)  # kept per process (sim.scenario.filecache)
     for k in raw:
         if k not in LAYER_KEYS:
             raise ScenarioError(str(path), k, "a key a layer may set (" + ", ".join(LAYER_KEYS) + ")", k,

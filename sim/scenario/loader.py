@@ -29,6 +29,7 @@ from sim.formats.scenario import DEFAULT_MOBILITY, KIND_RADIUS, KIND_VALUE  # no
 from sim.io.claimsfile import check_claims_file
 from sim.limits import MAX_DAYS, check_grid, check_radius_cells
 from sim.scenario import schema as s
+from sim.scenario.filecache import cached_parse
 from sim.scenario.gazetteer import announce, default_gazetteer
 from sim.scenario.hold_areas import check_rest, faction_shapes, read_hold_features
 from sim.scenario.includes import Included, complete_places, expand_includes, unknown_name
@@ -36,7 +37,11 @@ from sim.scenario.overrides import apply_overrides
 
 
 def read_toml(path: Path) -> dict:
-    """Parse a TOML file; malformed TOML becomes a ScenarioError naming the line."""
+    """Parse a TOML file; malformed TOML becomes a ScenarioError naming the line (kept per process: filecache)."""
+    return cached_parse(path, "toml", lambda: _parse_toml(path))
+
+
+def _parse_toml(path: Path) -> dict:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -235,8 +240,16 @@ GEOJSON = "a GeoJSON file (a FeatureCollection or a Feature, as UTF-8 JSON)"
 
 
 def _read_features(file: str, source: str, key: str, base_dir: Path) -> dict[str, Any]:
-    """The named shapes of a GeoJSON file; errors name the file but never quote its contents."""
+    """The named shapes of a GeoJSON file; errors name the file but never quote its contents.
+
+    Kept per process (sim.scenario.filecache): shapely geometries are immutable, so runs share them.
+    """
     path = (base_dir / file).resolve()
+    return dict(cached_parse(path, f"features {source} {key}",
+                             lambda: _parse_features(path, source, key), copy_result=False))
+
+
+def _parse_features(path: Path, source: str, key: str) -> dict[str, Any]:
     if not path.exists():
         raise ScenarioError(source, f"{key}.file", "an existing GeoJSON file", str(path),
                             "The file does not exist (the path is relative to the scenario file).")
