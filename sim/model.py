@@ -293,10 +293,9 @@ class ConflictModel(mesa.Model):
 
     def area_km2(self) -> np.ndarray:
         """Area held by each faction now, in km²: the model's held ground (measure `area_km2`)."""
-        # cells outside the region never have an owner (sim.rules.control), so the whole grid can be
-        # counted; its bytes read as uint8, nobody (-1) is 255
-        counts = np.bincount(self.owner.view(np.uint8).ravel(), minlength=256)
-        return counts[:len(self.factions)] * self.world.grid.cell_area_km2
+        # cells outside the region never have an owner (sim.rules.control), so the whole grid can be counted
+        counts = np.array([np.count_nonzero(self.owner == fi) for fi in range(len(self.factions))])
+        return counts * self.world.grid.cell_area_km2
 
     def locality_km2(self) -> np.ndarray:
         """Area of each faction counted by localities: the land of every locality it holds (measure `locality_km2`)."""

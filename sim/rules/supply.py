@@ -8,6 +8,8 @@ so a pocket whose link passes through lost cells withers.
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -27,6 +29,8 @@ class SupplyArea:
     window alone, with the same distances and routes as a whole-map search (tests/test_graph.py). On the
     Badia map the four factions' windows are 24-65% of the map.
     """
+
+    NETWORKS_KEPT = 4  # ~1 MB each on the Badia map
 
     def __init__(self, graph: GridGraph, supply_hours: np.ndarray, source_cells: np.ndarray,
                  range_hours: float, open_costs: np.ndarray | None = None) -> None:
@@ -50,6 +54,9 @@ class SupplyArea:
         self.graph = GridGraph(*self.hours.shape)
         r, c = np.divmod(source_cells, self.shape[1])
         self.sources = (r - rows[0]) * self.hours.shape[1] + (c - cols[0])
+        # the last networks searched, by their ground: the runs of a batch start from the same ground, so
+        # their first days' networks are found here (a network is immutable, so runs may share it)
+        self._networks: OrderedDict[bytes, SupplyNetwork] = OrderedDict()
 
     @staticmethod
     def open_ground_costs(graph: GridGraph, supply_hours: np.ndarray, source_cells: np.ndarray) -> np.ndarray:
@@ -70,10 +77,19 @@ class SupplyArea:
         The window's graph keeps the edge weights of the last network and refreshes only those around
         cells whose side changed since (a day's gains and losses are a thin band along the front).
         """
+        key = hashlib.blake2b(np.packbits(ground).tobytes(), digest_size=16).digest()
+        known = self._networks.get(key)
+        if known is not None and np.array_equal(known.ground, ground):
+            self._networks.move_to_end(key)
+            return known
         hours = np.where(ground, self.hours, np.inf)
         sources = self.sources[ground.ravel()[self.sources]] if len(self.sources) else self.sources
-        return SupplyNetwork(self.graph.search(hours, sources, limit=self.range_hours), self.window, self.shape,
-                             ground)
+        network = SupplyNetwork(self.graph.search(hours, sources, limit=self.range_hours), self.window, self.shape,
+                                ground.copy())
+        self._networks[key] = network
+        while len(self._networks) > self.NETWORKS_KEPT:
+            self._networks.popitem(last=False)
+        return network
 
 
 @dataclass(frozen=True)
