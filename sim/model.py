@@ -198,8 +198,25 @@ class ConflictModel(mesa.Model):
         return cells if len(cells) else np.array([w.cell_index(*(obj.area.center or obj.area.polygon[0]))])
 
     def unit_list(self) -> list[Unit]:
-        """Living units in creation order (the order every rule visits them, for determinism)."""
-        return sorted(self.agents_by_type.get(Unit, []), key=lambda u: u.unique_id)
+        """Living units in creation order (the order every rule visits them, for determinism).
+
+        Kept between calls and dropped whenever Mesa registers or deregisters an agent: sorting the AgentSet
+        (a weak-keyed dict) each time cost ~3% of a Badia run, at ten calls a step.
+        """
+        units = self.__dict__.get("_units")
+        if units is None:
+            units = self._units = sorted(self.agents_by_type.get(Unit, []), key=lambda u: u.unique_id)
+        return list(units)
+
+    def register_agent(self, agent: mesa.Agent) -> None:
+        """Mesa's hook when an agent is created: the list of units changes."""
+        super().register_agent(agent)
+        self._units = None
+
+    def deregister_agent(self, agent: mesa.Agent) -> None:
+        """Mesa's hook when an agent is removed: the list of units changes."""
+        super().deregister_agent(agent)
+        self._units = None
 
     def distance_km(self, a: int, b: int) -> float:
         return float(np.hypot(self._cx[a] - self._cx[b], self._cy[a] - self._cy[b]))
