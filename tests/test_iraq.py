@@ -3,17 +3,25 @@ short run works from the CLI, and the default run makes the offensive's shape an
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 import sim
 from sim import catalog
 from sim.compare import compare_captures, compare_claims, first_captures
 from sim.io.claims import CLAIM_COLUMNS, area_claims, capture_claims, read_claims
+from sim.rules.control import initial_owner
+from sim.scenario.includes import expand_includes
+from sim.scenario.loader import parse_scenario, read_toml
 from sim.world.world import build_world
 
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 CUTOFF = "2014-06-13"  # claims dated up to this day calibrate the defaults; the later ones validate
 
 
@@ -113,3 +121,49 @@ def test_claims_are_scored(default_run, claims):
     assert caps.loc["Mosul", "status"] == "in range"
     assert caps.loc["Sinjar", "status"] == "not yet"  # the August offensive lies after the window
     assert caps["days_off"].notna().sum() >= 10
+
+
+# --- built from the shared layers and a drawn front (issue 14, item 5) ----------------------------------------
+
+
+def test_geography_comes_from_the_iraq_layers(scenario):
+    raw = tomllib.loads((SCENARIOS / "iraq_2014.toml").read_text(encoding="utf-8"))
+    layers = ["iraq/terrain.toml", "iraq/rivers.toml", "iraq/places.toml", "iraq/roads.toml"]
+    assert raw["include"] == layers
+    assert {"terrain", "roads", "barriers"}.isdisjoint(raw)  # no geometry copied into the scenario
+    assert all(set(p) == {"name", "holder"} for p in raw["places"])  # holders only
+    layer = tomllib.loads((SCENARIOS / "data" / "iraq" / "places.toml").read_text(encoding="utf-8"))["places"]
+    assert [p.name for p in scenario.places] == [p["name"] for p in layer]  # the layer's order is kept
+    assert all(p["source"].strip() for p in layer) and scenario.place("Mosul").holder == "government"
+    assert (len(scenario.terrain), len(scenario.roads), len(scenario.barriers)) == (18, 25, 2)
+
+
+def test_the_front_is_a_geojson_file_over_a_rest_faction(scenario, world):
+    raw = tomllib.loads((SCENARIOS / "iraq_2014.toml").read_text(encoding="utf-8"))
+    front = json.loads((SCENARIOS / "data" / "iraq" / "front-2014-06-05.geojson").read_text(encoding="utf-8"))
+    assert [f["properties"]["faction"] for f in front["features"]] == ["krg", "isis"]  # ISIS painted last
+    assert [f.id for f in scenario.factions if f.rest] == ["government"]
+    assert all(not f["hold_areas"] for f in raw["factions"] if "hold_areas" in f)
+    owner = initial_owner(scenario, world, {f.id: i for i, f in enumerate(scenario.factions)})
+    assert (owner[world.region] >= 0).all()  # rest leaves nothing unowned
+
+
+def test_the_drawn_front_gives_the_same_start_as_the_polygons_it_replaced(scenario, world):
+    """The GeoJSON areas and `rest` rasterise to exactly the cells of the TOML polygons and the whole-box polygon
+    the scenario used before, so the runs did not change."""
+    path = SCENARIOS / "iraq_2014.toml"
+    raw, _ = expand_includes(read_toml(path), path, str(path))
+    front = json.loads((SCENARIOS / "data" / "iraq" / "front-2014-06-05.geojson").read_text(encoding="utf-8"))
+    areas = {f["properties"]["faction"]: [p for p in f["geometry"]["coordinates"][0][:-1]] for f in front["features"]}
+    del raw["control"]["hold_areas"]
+    lon0, lat0, lon1, lat1 = raw["map"]["bbox"]
+    for f in raw["factions"]:
+        f.pop("rest", None)
+        f["hold_areas"] = ([[[lon0, lat0], [lon1, lat0], [lon1, lat1], [lon0, lat1]]] if f["id"] == "government"
+                           else [areas[f["id"]]])
+    old = parse_scenario(raw, str(path), path.parent)
+    index = {f.id: i for i, f in enumerate(scenario.factions)}
+    before = initial_owner(old, build_world(old), index)
+    after = initial_owner(scenario, world, index)
+    assert np.array_equal(before, after)
+    assert (after == index["isis"]).sum() * world.grid.cell_km ** 2 == pytest.approx(41_584)  # docs/iraq-2014.md
