@@ -157,10 +157,12 @@ def test_walk_3_the_red_line_lesson(page, tmp_path: Path) -> None:  # noqa: ANN0
                              "const o = g.data.find(t => (t.name || '').startsWith('zone: red line')); "
                              "const l = g.data.find(t => t.name === 'zone label: red_line'); "
                              "return [o && Array.from(o.x).filter(v => v !== null), l && l.text[0], "
-                             "g._fullLayout.xaxis.range]; }")
-        xs, label, x_range = zone
+                             "l && [l.x[0], l.y[0]], g._fullLayout.xaxis.range, g._fullLayout.yaxis.range]; }")
+        xs, label, (lx, ly), x_range, y_range = zone
         assert xs and label.startswith("red line (air denial"), (graph, label)
-        assert x_range[0] < min(xs) and max(xs) < x_range[1], (graph, x_range)
+        # the circle runs past the lesson's grid on the east; its label (at its top) and most of it are in view
+        assert x_range[0] < lx < x_range[1] and y_range[0] < ly < y_range[1], (graph, x_range, y_range)
+        assert sum(x_range[0] < x < x_range[1] for x in xs) > len(xs) / 2, (graph, x_range)
         units = page.evaluate(f"() => {PLOT.format(id=graph)}.data[2]")
         assert units["name"].startswith("units") and len(units["x"]) > 0
     shot(page, "walk-4-lesson", tmp_path)

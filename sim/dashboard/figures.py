@@ -33,6 +33,7 @@ IMPORTANCE = {"city": 0, "town": 1, "base": 2, "airbase": 2, "crossing": 3, "oil
 LEGEND_BELOW = {"orientation": "h", "x": 0.0, "xanchor": "left", "y": -0.01, "yanchor": "top", "font": {"size": 12},
                 "itemsizing": "constant", "tracegroupgap": 4}
 UNITS_TRACE, CAPTURES_TRACE = 2, 3  # the day's units and the places taken so far in a map (mapfig.map_spec(units=True))
+UNIT_OPACITY = 0.8  # the ground under a unit's marker shows through it
 CURVES_HEIGHT = 720  # px; the legend (up to five rows) has the bottom margin, under the date labels
 CURVES_MARGIN = {"t": 40, "l": 60, "r": 20, "b": 170}
 # at the foot of the figure (container coordinates), in the bottom margin under the date labels
@@ -202,6 +203,10 @@ def map_dict(run: Run, day: int, title: str, height: int = 640,
     theatre (or `view`); hover: owner's name, terrain, nearest place; a unit's name, faction and strength. A plain figure dict: the panels send it as it is (a
     go.Figure would validate the flagship's 94,000 hover texts, 2 s instead of 0.5)."""
     fig = mapfig.map_spec(run, day, hover=True, units=True, title=map_title(title, run, day), height=height)
+    for t in fig["data"]:
+        if t.get("legendgroup") == "tracks":  # the whole run's paths: shown from the legend, not over every day
+            t["visible"] = "legendonly"
+    fig["data"][UNITS_TRACE]["marker"]["opacity"] = UNIT_OPACITY
     fig["data"][0]["customdata"] = owner_names(run, day)
     fig["data"][0]["hovertemplate"] = "held by %{customdata}<br>%{text}<br>x %{x:.0f} km, y %{y:.0f} km<extra></extra>"
     return dress(fig, run, view or theatre(run), height)
