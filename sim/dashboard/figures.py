@@ -4,9 +4,10 @@ bands and outcome-against-parameter plots. Each run's figure takes the Run (sim.
 The map is the report's (sim.viz.mapfig), for one day with hover text, dressed for a dashboard panel (`dress`):
 zoomed to the theatre (where units start and ground changes hands, not the whole bounding box), one legend below
 the plot (factions as entries, no colour bar eating the width), faction names rather than ids in the hover, and
-place labels thinned so that they do not overprint. Moving the day slider or playing does not go back to the
-server: `frames` gives the browser every day's owner grid (uint8, base64), front line and title once, and a
-clientside callback (panels.py) patches the drawn figure from them.
+place labels thinned so that they do not overprint, and the report's units, places taken and zones (mapfig). Moving
+the day slider or playing does not go back to the server: `map_frames` gives the browser every day's owner grid
+(uint8, base64), front line, units, places taken and title once, and a clientside callback (panels.py) patches the
+drawn figure from them (traces 0, 1, UNITS_TRACE and CAPTURES_TRACE).
 """
 
 from __future__ import annotations
