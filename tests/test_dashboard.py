@@ -126,12 +126,22 @@ def test_map_figure_shows_one_day_with_hover_layers(corridor: Shown) -> None:
     assert "places" in names and "highway" in names
     front = fig.data[1]
     assert front.name == "front line" and len(front.x) == int(run.front_cells(3).sum()) > 0
+    units, taken = fig.data[figures.UNITS_TRACE], fig.data[figures.CAPTURES_TRACE]
+    assert units.name.startswith("units") and taken.name.startswith("places taken")  # where the day patch writes
+    day3 = run.units[run.units["day"] == 3]
+    assert sorted(units.text) == sorted(day3["name"]) and len(units.x) == len(day3) > 0
+    assert units.marker.opacity < 1  # the ground under a marker shows through
+    assert len(taken.x) == len({e for e in run.events.loc[run.events["kind"] == "captured", "place"]}) > 0
+    tracks = [t for t in fig.data if t.legendgroup == "tracks"]
+    assert tracks and all(t.visible == "legendonly" for t in tracks)  # the whole run's paths: from the legend only
     patch = figures.day_patch(run, 0, corridor.title).to_plotly_json()
-    # z, owner names, the day's front line (x and y) and title: nothing static is resent
-    assert len(patch["operations"]) == 5
+    # z, owner names, the day's front line, units, places taken and title: nothing static is resent
     values = {tuple(op["location"]): op["params"]["value"] for op in patch["operations"]}
+    assert {loc[:2] for loc in values} == {("data", 0), ("data", 1), ("data", 2), ("data", 3), ("layout", "title")}
     assert np.array_equal(np.asarray(values[("data", 0, "z")]), run.owner[0] + 1)
     assert values[("layout", "title", "text")].endswith(run.dates[0])
+    day0 = run.units[run.units["day"] == 0]
+    assert np.allclose(values[("data", 2, "x")], day0["x"]) and len(values[("data", 3, "x")]) == 0
 
 
 def test_map_opens_on_the_theatre_with_one_legend_below(corridor: Shown) -> None:
@@ -170,6 +180,31 @@ def test_frames_give_the_browser_every_day(corridor: Shown) -> None:
     assert frames["labels"][run.factions.index("west") + 1] == "Westland"
     assert len(frames["marks"][2][0]) == int(run.front_cells(2).sum())
     assert len(figures.frame_days(3000, 100_000, 3)) < 100  # a long run on a big grid: days spread, bytes bounded
+
+
+def test_frames_give_the_browser_each_days_units_and_places_taken(corridor: Shown) -> None:
+    from sim.viz import mapfig
+
+    run = corridor.run
+    days = list(range(run.days + 1))
+    frames = figures.map_frames(run, corridor.title, days)
+    u, c = frames["units"], frames["captures"]
+    assert (u["trace"], c["trace"]) == (figures.UNITS_TRACE, figures.CAPTURES_TRACE)
+    assert len(u["names"]) == run.units["name"].nunique()  # each unit named once, not once a day
+    moved = False
+    for i, d in enumerate(days):  # what the browser rebuilds is mapfig's trace of that day
+        which, x, y, strength, size = u["days"][i]
+        want = mapfig.units_update(run, d)
+        assert [u["names"][k] for k in which] == want["text"]
+        assert [[u["factions"][k], s] for k, s in zip(which, strength, strict=True)] == want["customdata"]
+        assert np.allclose(x, want["x"], atol=0.01) and np.allclose(y, want["y"], atol=0.01)
+        assert np.allclose(size, want["marker"]["size"], atol=0.05)
+        assert [u["colours"][k] for k in which] == want["marker"]["color"]
+        moved |= i > 0 and (x != u["days"][i - 1][1] or y != u["days"][i - 1][2])
+        taken = mapfig.captures_update(run, d)
+        assert [c["text"][k] for k in c["days"][i]] == taken["text"]
+        assert [c["customdata"][k] for k in c["days"][i]] == taken["customdata"]
+    assert moved and c["days"][0] == [] and c["days"][-1]
 
 
 def test_difference_map_counts_cells_held_differently(corridor: Shown) -> None:

@@ -156,10 +156,23 @@ def test_play_step_reset(page) -> None:  # noqa: ANN001
     title = f"{PLOT.format(id='run-map')}.layout.title.text"
     page.click("#run-reset")
     page.wait_for_function(f"() => {title}.endsWith('2020-01-01')")
+    units = ("(() => { const t = g.data.find(t => (t.name || '').startsWith('units')); return [g.data.indexOf(t), "
+             "Array.from(t.x), Array.from(t.y), t.text, t.customdata, Array.from(t.marker.size)]; })()")
+    taken = "Array.from(g.data.find(t => (t.name || '').startsWith('places taken')).x).length"
+    first_units = plot_data(page, "run-map", units)
+    assert first_units[0] == 2 and len(first_units[1]) == 4  # the corridor's four units, trace 2 as the patch expects
+    assert "West armour" in first_units[3] and [c[1] for c in first_units[4]][first_units[3].index("West armour")] == 1500
+    assert plot_data(page, "run-map", taken) == 0  # nothing taken on the first day
     page.click("#run-step")
     page.wait_for_function(f"() => {title}.endsWith('2020-01-02')")
+    moved = plot_data(page, "run-map", units)
+    assert moved[3] == first_units[3]  # the same units, named in the hover
+    assert any((x0, y0) != (x1, y1) for x0, y0, x1, y1 in zip(first_units[1], first_units[2], moved[1], moved[2],
+                                                               strict=True))  # stepping a day moved a unit
+    assert plot_data(page, "run-map", taken) == 2  # Salt mine and Midway junction taken on the first day
     page.click("#run-back")
     page.wait_for_function(f"() => {title}.endsWith('2020-01-01')")
+    assert plot_data(page, "run-map", units)[1:3] == first_units[1:3]  # and back again
     first = plot_data(page, "run-map", f"{ZROWS}.flat().filter(v => v === 1).length")
     page.click("#run-play")
     seen = set()

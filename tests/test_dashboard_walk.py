@@ -118,6 +118,12 @@ def test_walk_1_run_and_play_the_flagship(page, tmp_path: Path) -> None:  # noqa
     wait_title(page, "run-map", "control on 2017-05-16")
     page.wait_for_timeout(500)
     assert title(page, "run-map").endswith("2017-05-16")  # not one click lost, none counted twice
+    # the units and the places taken moved with the days, drawn in the browser
+    units = page.evaluate(f"() => {{ const t = {PLOT.format(id='run-map')}.data[2]; "
+                          "return [t.name, Array.from(t.x).length, t.text]; }")
+    assert units[0].startswith("units") and units[1] >= 20 and units[1] == len(units[2]), units
+    taken = page.evaluate(f"() => {PLOT.format(id='run-map')}.data[3].customdata.map(c => c[0])")
+    assert taken and max(taken) <= "2017-05-16", taken
     shot(page, "walk-2-play", tmp_path)
 
 
@@ -146,4 +152,17 @@ def test_walk_3_the_red_line_lesson(page, tmp_path: Path) -> None:  # noqa: ANN0
     wait_title(page, "lesson-diff", "Difference on")
     km2 = page.evaluate(f"() => {PLOT.format(id='lesson-diff')}.layout.meta.differ_km2")
     assert km2 == 5968  # as docs/dashboard.md says
+    for graph in ("lesson-map-a", "lesson-map-b"):  # the red line itself: the zone's outline and label, in view
+        zone = page.evaluate(f"() => {{ const g = {PLOT.format(id=graph)}; "
+                             "const o = g.data.find(t => (t.name || '').startsWith('zone: red line')); "
+                             "const l = g.data.find(t => t.name === 'zone label: red_line'); "
+                             "return [o && Array.from(o.x).filter(v => v !== null), l && l.text[0], "
+                             "l && [l.x[0], l.y[0]], g._fullLayout.xaxis.range, g._fullLayout.yaxis.range]; }")
+        xs, label, (lx, ly), x_range, y_range = zone
+        assert xs and label.startswith("red line (air denial"), (graph, label)
+        # the circle runs past the lesson's grid on the east; its label (at its top) and most of it are in view
+        assert x_range[0] < lx < x_range[1] and y_range[0] < ly < y_range[1], (graph, x_range, y_range)
+        assert sum(x_range[0] < x < x_range[1] for x in xs) > len(xs) / 2, (graph, x_range)
+        units = page.evaluate(f"() => {PLOT.format(id=graph)}.data[2]")
+        assert units["name"].startswith("units") and len(units["x"]) > 0
     shot(page, "walk-4-lesson", tmp_path)

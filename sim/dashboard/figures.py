@@ -4,9 +4,10 @@ bands and outcome-against-parameter plots. Each run's figure takes the Run (sim.
 The map is the report's (sim.viz.mapfig), for one day with hover text, dressed for a dashboard panel (`dress`):
 zoomed to the theatre (where units start and ground changes hands, not the whole bounding box), one legend below
 the plot (factions as entries, no colour bar eating the width), faction names rather than ids in the hover, and
-place labels thinned so that they do not overprint. Moving the day slider or playing does not go back to the
-server: `frames` gives the browser every day's owner grid (uint8, base64), front line and title once, and a
-clientside callback (panels.py) patches the drawn figure from them.
+place labels thinned so that they do not overprint, and the report's units, places taken and zones (mapfig). Moving
+the day slider or playing does not go back to the server: `map_frames` gives the browser every day's owner grid
+(uint8, base64), front line, units, places taken and title once, and a clientside callback (panels.py) patches the
+drawn figure from them (traces 0, 1, UNITS_TRACE and CAPTURES_TRACE).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ FRAME_BYTES = 24_000_000  # at most this many bytes of owner grids go to the bro
 IMPORTANCE = {"city": 0, "town": 1, "base": 2, "airbase": 2, "crossing": 3, "oil_field": 3, "gas_field": 3}
 LEGEND_BELOW = {"orientation": "h", "x": 0.0, "xanchor": "left", "y": -0.01, "yanchor": "top", "font": {"size": 12},
                 "itemsizing": "constant", "tracegroupgap": 4}
+UNITS_TRACE, CAPTURES_TRACE = 2, 3  # the day's units and the places taken so far in a map (mapfig.map_spec(units=True))
+UNIT_OPACITY = 0.8  # the ground under a unit's marker shows through it
 CURVES_HEIGHT = 720  # px; the legend (up to five rows) has the bottom margin, under the date labels
 CURVES_MARGIN = {"t": 40, "l": 60, "r": 20, "b": 170}
 # at the foot of the figure (container coordinates), in the bottom margin under the date labels
@@ -196,10 +199,15 @@ def dress(fig: dict[str, Any], run: Run, view: tuple[float, float, float, float]
 
 def map_dict(run: Run, day: int, title: str, height: int = 640,
              view: tuple[float, float, float, float] | None = None) -> dict[str, Any]:
-    """The control map of one day over borders, roads, zones and labelled places, zoomed to the theatre (or
-    `view`); hover: owner's name, terrain, nearest place. A plain figure dict: the panels send it as it is (a
+    """The control map of one day over borders, roads, zones and labelled places, with the day's units (sized by
+    strength) and the places taken so far (mapfig's layers: traces UNITS_TRACE and CAPTURES_TRACE), zoomed to the
+    theatre (or `view`); hover: owner's name, terrain, nearest place; a unit's name, faction and strength. A plain figure dict: the panels send it as it is (a
     go.Figure would validate the flagship's 94,000 hover texts, 2 s instead of 0.5)."""
-    fig = mapfig.map_spec(run, day, hover=True, title=map_title(title, run, day), height=height)
+    fig = mapfig.map_spec(run, day, hover=True, units=True, title=map_title(title, run, day), height=height)
+    for t in fig["data"]:
+        if t.get("legendgroup") == "tracks":  # the whole run's paths: shown from the legend, not over every day
+            t["visible"] = "legendonly"
+    fig["data"][UNITS_TRACE]["marker"]["opacity"] = UNIT_OPACITY
     fig["data"][0]["customdata"] = owner_names(run, day)
     fig["data"][0]["hovertemplate"] = "held by %{customdata}<br>%{text}<br>x %{x:.0f} km, y %{y:.0f} km<extra></extra>"
     return dress(fig, run, view or theatre(run), height)
@@ -212,12 +220,20 @@ def map_figure(run: Run, day: int, title: str, height: int = 640,
 
 
 def day_patch(run: Run, day: int, title: str) -> Patch:
-    """The part of `map_figure` that changes with the day (owner grid, owner names, front line, title)."""
-    change = mapfig.day_update(run, day, hover=True)
+    """The part of `map_figure` that changes with the day (owner grid, owner names, front line, units, places taken,
+    title)."""
+    change = mapfig.day_update(run, day, hover=True, units=True)
     patch = Patch()
     patch["data"][0]["z"] = change["heatmap"]["z"]
     patch["data"][0]["customdata"] = owner_names(run, day)
     patch["data"][1]["x"], patch["data"][1]["y"] = change["front"]["x"], change["front"]["y"]
+    for i, part in ((UNITS_TRACE, change["units"]), (CAPTURES_TRACE, change["captures"])):
+        for k, v in part.items():
+            if k == "marker":
+                for mk, mv in v.items():
+                    patch["data"][i]["marker"][mk] = mv
+            else:
+                patch["data"][i][k] = v
     patch["layout"]["title"]["text"] = map_title(title, run, day)
     return patch
 
@@ -333,11 +349,52 @@ def frame_days(days: int, cells: int, maps: int = 1) -> list[int]:
 
 
 def map_frames(run: Run, title: str, days: list[int]) -> dict[str, Any]:
-    """What the browser needs to show any of `days` on a `map_figure` of the run without asking the server."""
+    """What the browser needs to show any of `days` on a `map_figure` of the run without asking the server: owner
+    grids, front lines, titles, and the units and places taken (`unit_frames`, `capture_frames`)."""
     return {"shape": list(run.owner.shape[1:]), "days": days, "labels": owner_labels(run), "region": _b64(run.region),
             "z": [_b64(mapfig.owner_z(run, min(d, run.days))) for d in days],
             "marks": [_xy(mapfig.front_xy(run, min(d, run.days))) for d in days],
-            "titles": [map_title(title, run, min(d, run.days)) for d in days]}
+            "titles": [map_title(title, run, min(d, run.days)) for d in days],
+            "units": unit_frames(run, days), "captures": capture_frames(run, days)}
+
+
+def _round(a: Any, digits: int = 2) -> list[float]:
+    return np.round(np.asarray(a, dtype=float), digits).tolist()
+
+
+def unit_frames(run: Run, days: list[int]) -> dict[str, Any]:
+    """Each of `days`' units trace (mapfig.units_update) in a compact form: every unit's name, faction name and
+    colour once (`names`, `factions`, `colours`), and for each day `[units, x, y, strength, size]`, where `units`
+    indexes those lists; `trace` is the units trace's index in the map. The browser rebuilds the trace from it."""
+    index: dict[tuple[str, str, str], int] = {}
+    per_day = []
+    for d in days:
+        u = mapfig.units_update(run, min(d, run.days))
+        which = [index.setdefault((str(n), str(c[0]), str(col)), len(index))
+                 for n, c, col in zip(u["text"], u["customdata"], u["marker"]["color"], strict=True)]
+        per_day.append([which, _round(u["x"]), _round(u["y"]), [int(c[1]) for c in u["customdata"]],
+                        _round(u["marker"]["size"], 1)])
+    keys = list(index)
+    return {"trace": UNITS_TRACE, "names": [k[0] for k in keys], "factions": [k[1] for k in keys],
+            "colours": [k[2] for k in keys], "days": per_day}
+
+
+def capture_frames(run: Run, days: list[int]) -> dict[str, Any]:
+    """Each of `days`' places-taken trace (mapfig.captures_update) in a compact form: every (place, taker, date)
+    once (`text`, `x`, `y`, `customdata`, `colours`) and for each day the list of those shown; `trace` is the trace's
+    index in the map."""
+    index: dict[tuple, int] = {}
+    per_day = []
+    for d in days:
+        c = mapfig.captures_update(run, min(d, run.days))
+        per_day.append([index.setdefault((str(n), round(float(x), 2), round(float(y), 2), tuple(cd), str(col)),
+                                         len(index))
+                        for n, x, y, cd, col in zip(c["text"], c["x"], c["y"], c["customdata"], c["marker"]["color"],
+                                                    strict=True)])
+    keys = list(index)
+    return {"trace": CAPTURES_TRACE, "text": [k[0] for k in keys], "x": [k[1] for k in keys],
+            "y": [k[2] for k in keys], "customdata": [list(k[3]) for k in keys], "colours": [k[4] for k in keys],
+            "days": per_day}
 
 
 def diff_frames(a: Run, b: Run, labels: tuple[str, str], days: list[int]) -> dict[str, Any]:

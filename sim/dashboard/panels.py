@@ -30,7 +30,8 @@ NOISY_KINDS = ("battle",)  # hidden until ticked: a long run has hundreds of 6-h
 FRAME_MAPS = 3  # the most maps one panel animates (the budget of figures.frame_days is shared)
 
 # The clientside callback: the day (slider) and the frames give each map of the panel its grid, hover names,
-# marks (front line or circled differences) and title as a Patch; nothing goes to the server.
+# marks (front line or circled differences), title and (maps of a run, not the difference) its units and places
+# taken as a Patch; nothing goes to the server.
 DAY_JS = """
 function(day, frames, key) {
     const C = window.dash_clientside;
@@ -55,9 +56,25 @@ function(day, frames, key) {
             }
             z[r] = zr; cd[r] = cr;
         }
-        return new C.Patch().assign(["data", 0, "z"], z).assign(["data", 0, "customdata"], cd)
+        let p = new C.Patch().assign(["data", 0, "z"], z).assign(["data", 0, "customdata"], cd)
             .assign(["data", 1, "x"], m.marks[f][0]).assign(["data", 1, "y"], m.marks[f][1])
-            .assign(["layout", "title", "text"], m.titles[f]).build();
+            .assign(["layout", "title", "text"], m.titles[f]);
+        if (m.units) {  // the day's units: [which, x, y, strength, size] (figures.unit_frames)
+            const U = m.units, d = U.days[f], t = U.trace;
+            p = p.assign(["data", t, "x"], d[1]).assign(["data", t, "y"], d[2])
+                .assign(["data", t, "text"], d[0].map(i => U.names[i]))
+                .assign(["data", t, "customdata"], d[0].map((i, k) => [U.factions[i], d[3][k]]))
+                .assign(["data", t, "marker", "size"], d[4])
+                .assign(["data", t, "marker", "color"], d[0].map(i => U.colours[i]));
+        }
+        if (m.captures) {  // the places taken by that day (figures.capture_frames)
+            const K = m.captures, d = K.days[f], t = K.trace;
+            p = p.assign(["data", t, "x"], d.map(i => K.x[i])).assign(["data", t, "y"], d.map(i => K.y[i]))
+                .assign(["data", t, "text"], d.map(i => K.text[i]))
+                .assign(["data", t, "customdata"], d.map(i => K.customdata[i]))
+                .assign(["data", t, "marker", "color"], d.map(i => K.colours[i]));
+        }
+        return p.build();
     });
     return n === 1 ? out[0] : out;
 }
