@@ -15,6 +15,7 @@ experiments/fuzz/run.py (10,000 or more, counted in docs/reliability.md). Every 
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import math
 import os
@@ -119,16 +120,16 @@ def mutate_doc(doc: dict[str, Any], rnd: random.Random) -> str:
         path = rnd.choice(paths)
         parent, key = _parent(doc, path), path[-1]
         op = rnd.choice(("junk", "junk", "junk", "delete", "unknown", "typo", "duplicate", "swap"))
-        if op == "junk":
-            parent[key] = rnd.choice(JUNK)
+        if op == "junk":  # a copy: a shared list or table from JUNK, changed later, would change JUNK itself
+            parent[key] = copy.deepcopy(rnd.choice(JUNK))
         elif op == "delete":
             del parent[key]
         elif op == "unknown" and isinstance(parent, dict):
-            parent[rnd.choice(("zzz", "strenght", "kind2", "x" * 40))] = rnd.choice(JUNK)
+            parent[rnd.choice(("zzz", "strenght", "kind2", "x" * 40))] = copy.deepcopy(rnd.choice(JUNK))
         elif op == "typo" and isinstance(parent, dict) and isinstance(key, str):
             parent[_typo(key, rnd)] = parent.pop(key)
         elif op == "duplicate" and isinstance(parent, list):
-            parent.append(parent[key])
+            parent.append(copy.deepcopy(parent[key]))
         elif op == "swap" and isinstance(parent[key], list) and len(parent[key]) >= 2:
             parent[key] = list(reversed(parent[key]))
         done.append(f"{op} {'.'.join(map(str, path))}")
