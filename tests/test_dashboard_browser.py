@@ -91,6 +91,7 @@ def test_the_flagship_is_the_default(page) -> None:  # noqa: ANN001
     info = page.inner_text("#run-scenario-info")
     assert "Badia, May 2017" in info
     # its parameters: sliders for the doctrine weights, bounded by the schema, with their descriptions
+    page.wait_for_selector("#run-param-0 [role=slider]")  # the parameters are drawn by a callback after the info
     assert page.locator("#run-params [role=slider]").count() >= 8
     assert page.get_attribute("#run-param-0 [role=slider]", "aria-valuemax") == "1"
     assert "Consider a unit with posture attack" in page.inner_text("#run-params")
