@@ -131,9 +131,8 @@ class ConflictModel(mesa.Model):
         self._presence_now: np.ndarray | None = None  # (F, H, W) presence at this step's control
         self._supply: dict[int, supply.SupplyNetwork] = {}
         self._supply_ground: dict[int, np.ndarray] = {}  # faction -> the ground of today's network
-        # faction -> (friendly ground, network) of its last search: a faction whose ground has not
-        # changed since keeps its network (the supply mobility's cell costs never change).
-        self._supply_memo: dict[int, tuple[np.ndarray, supply.SupplyNetwork]] = {}
+        # faction -> its last supply network (it knows its ground): judges supply without a search when it can
+        self._last_network: dict[int, supply.SupplyNetwork] = {}
         self._supply_areas: dict[int, supply.SupplyArea] = {}
         self._area_start = self._area_now = self.area_km2()
         self._locality_start = self.locality_km2()
@@ -260,12 +259,9 @@ class ConflictModel(mesa.Model):
         if fi not in self._supply:
             area = self._supply_area(fi)
             ground = self._day_ground(fi, area)
-            memo = self._supply_memo.get(fi)
-            if memo is not None and np.array_equal(memo[0], ground):
-                self._supply[fi] = memo[1]
-            else:
-                self._supply[fi] = area.network(ground)
-                self._supply_memo[fi] = (ground, self._supply[fi])
+            # the area returns its cached network when the ground has not changed since (the supply
+            # mobility's cell costs never change)
+            self._supply[fi] = self._last_network[fi] = area.network(ground)
         return self._supply[fi]
 
     def _supply_area(self, fi: int) -> supply.SupplyArea:
@@ -301,9 +297,9 @@ class ConflictModel(mesa.Model):
         """
         around = self._presence.cells([u.cell])
         fi = u.faction
-        memo = self._supply_memo.get(fi)
-        if fi not in self._supply and memo is not None:
-            known = memo[1].known_reach(around, self._day_ground(fi, self._supply_area(fi)))
+        last = self._last_network.get(fi)
+        if fi not in self._supply and last is not None:
+            known = last.known_reach(around, self._day_ground(fi, self._supply_area(fi)))
             if known is not None:
                 return known
         return self.supply_network(fi).reaches_any(around)
