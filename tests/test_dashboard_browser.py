@@ -14,13 +14,9 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import playwright.sync_api as playwright_api  # a dev dependency: these tests are never skipped
 import pytest
-from test_dashboard_fixtures import BATCH_VALUES, dashboard_server, make_runs_dir
+from test_dashboard_fixtures import BATCH_VALUES, CHROMIUM, chromium, dashboard_server, make_runs_dir
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 PLOT = "document.querySelector('#{id} .js-plotly-plot')"
 # The map's owner grid as plotly drew it (owner + 1, 0 for nobody), as rows of numbers: the figure sends it as a
@@ -42,10 +38,8 @@ def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture

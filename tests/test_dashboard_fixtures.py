@@ -62,3 +62,21 @@ def dashboard_server(runs_dir: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(5)
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's chromium: Playwright's own browser download does not work here
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+
+@contextmanager
+def chromium() -> Iterator[object]:
+    """A headless Debian chromium driven by Playwright, closed on the way out (the dashboard's browser tests)."""
+    import playwright.sync_api as playwright_api
+
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
