@@ -20,7 +20,7 @@ import sim
 from sim.batch import plots, summary
 from sim.dashboard import batchdata, commands, exports, fields, figures, safety
 from sim.dashboard.jobs import Jobs, ResultCache
-from sim.dashboard.panels import Shown
+from sim.dashboard.panels import HIDDEN, SHOWN, Shown
 from sim.dashboard.runner import RunSpec, open_saved, run_spec
 from sim.dashboard.view_batch import run_spec_of
 from sim.errors import DashboardPathError, ScenarioError, UsageError
@@ -320,3 +320,42 @@ def test_run_panel_tables_the_dated_captures() -> None:
     assert title.startswith("Dated captures: ") and f"of {len(rows)} inside" in title
     none, _ = capture_rows(run_spec(RunSpec(safety.shipped_scenario("corridor"), {}, 1, 3)))
     assert none == []
+
+
+class _OneJob:
+    """A Jobs stand-in whose one job's state the test sets (live_figure reads only `status`)."""
+
+    def __init__(self) -> None:
+        self.state: dict = {"label": "corridor", "status": "running", "live": None}
+
+    def status(self, job_id: str | None) -> dict | None:
+        return dict(self.state) if job_id == "j" else None
+
+
+def test_live_map_draws_once_then_patches_the_day_then_hides() -> None:
+    """The live map of a running job: nothing before the first day, the whole figure once, then only the day's
+    grid, front and title, nothing when the day has not moved, and hidden once the job is over."""
+    from dash import Patch, no_update
+
+    from sim.dashboard.view_run import live_figure
+    from sim.model import ConflictModel
+    from sim.viz.live import live_run
+
+    jobs = _OneJob()
+    assert live_figure(jobs, "j", None) == (no_update, no_update, no_update)
+    assert live_figure(jobs, None, None) == (no_update, no_update, no_update)
+    model = ConflictModel(sim.load("corridor"), seed=1, days=3)
+    model.step()
+    jobs.state["live"] = live_run(model)
+    fig, style, tag = live_figure(jobs, "j", None)
+    assert fig["data"][0]["type"] == "heatmap" and "(running)" in fig["layout"]["title"]["text"]
+    assert style == SHOWN and tag.startswith("j:")
+    assert live_figure(jobs, "j", tag) == (no_update, no_update, no_update)
+    while live_run(model).dates[-1] == jobs.state["live"].dates[-1]:
+        model.step()
+    jobs.state["live"] = live_run(model)
+    patch, style, tag2 = live_figure(jobs, "j", tag)
+    assert isinstance(patch, Patch) and style == SHOWN and tag2 != tag
+    jobs.state.update(status="done", live=None)
+    assert live_figure(jobs, "j", tag2) == (no_update, HIDDEN, None)
+    model.release()
