@@ -285,8 +285,6 @@ def test_the_api_takes_a_scenario_a_name_or_a_path(scenario_file):
 # Warnings that are true of a shipped scenario, reported rather than fixed here (the scenario is not this
 # module's to edit). Remove an entry once the scenario is fixed: the test then insists it stays fixed.
 KNOWN = {
-    # 0.7 km outside Natural Earth's outline of Syria, yet given a holder: nobody can hold it in the model.
-    "badia_2017.toml": [("outside_region", "places[12] (Syria-Jordan-Iraq tripoint)")],
     # The al-Qaim border garrison stood 150 km beyond the army's nearest supply in June 2014 (it fell on the 21st):
     # meant, and docs/iraq-2014.md says so.
     "iraq_2014.toml": [("out_of_supply", "units[21].at (Border guards and army (al-Qaim))")],
