@@ -14,6 +14,7 @@ for the same spread step (see docs/performance.md); every grid-wide rule works o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -129,8 +130,14 @@ class ConflictModel(mesa.Model):
                           firepower=spec.firepower, speed=spec.speed)
         self.influence = self._spread(self._zoc)
         self._presence_now: np.ndarray | None = None  # (F, H, W) presence at this step's control
+        # this step's influence and presence are written into buffers reset where they were last written
+        size = self.world.grid.height * self.world.grid.width
+        self._influence = control.SparseLayers(len(self.factions), size, np.float32)
+        self._presence_layers = control.SparseLayers(len(self.factions), size, bool)
         self._supply: dict[int, supply.SupplyNetwork] = {}
+        self._faction_masks: dict[tuple[str, ...], np.ndarray] = {}
         self._supply_ground: dict[int, np.ndarray] = {}  # faction -> the ground of today's network
+        self._supply_change: dict[int, supply.GroundChange] = {}  # faction -> today's ground against its last network
         # faction -> its last supply network (it knows its ground): judges supply without a search when it can
         self._last_network: dict[int, supply.SupplyNetwork] = {}
         self._supply_areas: dict[int, supply.SupplyArea] = {}
@@ -299,7 +306,11 @@ class ConflictModel(mesa.Model):
         fi = u.faction
         last = self._last_network.get(fi)
         if fi not in self._supply and last is not None:
-            known = last.known_reach(around, self._day_ground(fi, self._supply_area(fi)))
+            change = self._supply_change.get(fi)
+            if change is None:
+                area = self._supply_area(fi)
+                change = self._supply_change[fi] = last.changes(self._day_ground(fi, area))
+            known = last.known_reach(around, change, self._supply_area(fi))
             if known is not None:
                 return known
         return self.supply_network(fi).reaches_any(around)
@@ -328,6 +339,7 @@ class ConflictModel(mesa.Model):
         units = self.unit_list()
         self._supply = {}
         self._supply_ground = {}
+        self._supply_change = {}
         going = self._follow_orders(units)
         for fi in range(n):
             doc = f.doctrine[fi]
@@ -423,10 +435,20 @@ class ConflictModel(mesa.Model):
         return False
 
     def _targets(self, st: airpower.AirState) -> np.ndarray:
+        """(F,) bool: the factions an air rule strikes (its `targets`, else every faction hostile to its actor)."""
         r = st.rule
         if r.targets:
-            return np.isin(np.arange(len(self.factions)), [self.factions.index[t] for t in r.targets])
+            return self._faction_mask(r.targets)
         return self.factions.hostile[self.factions.index[r.actor]]
+
+    def _faction_mask(self, ids: Sequence[str]) -> np.ndarray:
+        """(F,) bool: these factions (kept per tuple of ids: the fight asks every step)."""
+        key = tuple(ids)
+        mask = self._faction_masks.get(key)
+        if mask is None:
+            mask = self._faction_masks[key] = np.isin(np.arange(len(self.factions)),
+                                                      [self.factions.index[f] for f in key])
+        return mask
 
     # ----------------------------------------------------------------- step
     def step(self) -> None:
@@ -562,8 +584,7 @@ class ConflictModel(mesa.Model):
                 continue
             r = st.rule
             if r.rule == "close_support":
-                supported = [self.factions.index[f] for f in (r.supports or (r.actor,))]
-                eligible = attacking & pairs.any(axis=1) & np.isin(fac, supported)
+                eligible = attacking & pairs.any(axis=1) & self._faction_mask(r.supports or (r.actor,))[fac]
                 if centre is not None and r.radius_km is not None:
                     eligible &= np.hypot(x - self._cx[centre], y - self._cy[centre]) <= r.radius_km
                 air_mult = np.maximum(air_mult, airpower.close_support(st, eligible, np.argsort(-s, kind="stable")))
@@ -614,10 +635,16 @@ class ConflictModel(mesa.Model):
 
     def _control(self) -> None:
         sc = self.spec
-        self.influence = self._spread(self._zoc, along_path=True)
-        presence = self._presence_now = self._covered(self._presence)
+        units = self.unit_list()
+        n = len(self.factions)
+        paths, weights, factions = [u.path for u in units], [u.strength for u in units], [u.faction for u in units]
+        active = control.touched(paths, weights, self._zoc)  # every cell the influence is nonzero on
+        self.influence = control.spread(n, paths, factions, weights, self._zoc, out=self._influence.fresh([active]))
+        here = [u.cell for u in units]
+        marked = self._presence_layers.fresh([self._presence.cells([c]) for c in here])
+        presence = self._presence_now = control.covered(n, here, factions, self._presence, out=marked)
         new = control.update_owner(self.owner, self.world.region, self._footprint, self.influence, presence,
-                                   self.factions.hostile, sc.control.contest_ratio, self._forbidden)
+                                   self.factions.hostile, sc.control.contest_ratio, self._forbidden, active=active)
         self._log_captures(new)
         self.owner = new
 

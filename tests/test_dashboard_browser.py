@@ -128,7 +128,7 @@ def test_run_view_map_slider_events_and_png(page, tmp_path: Path) -> None:  # no
     page.wait_for_function(f"() => {PLOT.format(id='run-map')}.layout.title.text.endsWith('2020-01-02')")
     page.wait_for_function("() => document.querySelector('#run-events-title').innerText.includes('2020-01-01 to')")
 
-    with page.expect_download(timeout=60_000) as download:
+    with page.expect_download(timeout=120_000) as download:
         page.click("#run-png-map")
     target = tmp_path / "map.png"
     download.value.save_as(target)

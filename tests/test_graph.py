@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from sim.rules.control import Disks, spread
+from sim.rules.control import Disks, SparseLayers, by_owner, covered, spread, touched
 from sim.rules.movement import follow
 from sim.rules.supply import SupplyArea
 from sim.world.graph import NEIGHBOURS, GridGraph
@@ -161,10 +161,12 @@ def test_an_old_network_never_answers_supply_differently_from_a_new_search(grid,
         owner[flip] = 1 - owner[flip]
         ground = area.ground(owner, friendly_row)
         new = area.network(ground)
+        change = old.changes(ground)
         for _ in range(5):
             cells = rng.choice(h * w, size=min(disk, h * w), replace=False)
-            known = old.known_reach(cells, ground)
-            assert known is None or known == new.reaches_any(cells)
+            truth = new.reaches_any(cells)
+            for known in (old.known_reach(cells, change), old.known_reach(cells, change, area)):
+                assert known is None or known == truth
 
 
 def test_an_old_network_answers_when_ground_only_grew_or_only_shrank():
@@ -178,13 +180,33 @@ def test_an_old_network_answers_when_ground_only_grew_or_only_shrank():
     near, far = np.array([31]), np.array([30 * 30 - 1])
     grown = owner.copy()
     grown[:, 20:25] = 0  # only gains: what was reached stays reached
-    assert old.known_reach(near, area.ground(grown, friendly_row)) is True
-    assert old.known_reach(far, area.ground(grown, friendly_row)) is None  # gains may reach it: search
+    assert old.known_reach(near, old.changes(area.ground(grown, friendly_row))) is True
+    assert old.known_reach(far, old.changes(area.ground(grown, friendly_row))) is None  # gains may reach it: search
     shrunk = owner.copy()
     shrunk[25:, :] = 1  # only losses, away from the route to `near`; nothing new can be reached
-    assert old.known_reach(near, area.ground(shrunk, friendly_row)) is True
-    assert old.known_reach(far, area.ground(shrunk, friendly_row)) is False
+    assert old.known_reach(near, old.changes(area.ground(shrunk, friendly_row))) is True
+    assert old.known_reach(far, old.changes(area.ground(shrunk, friendly_row))) is False
     assert area.network(area.ground(shrunk, friendly_row)).reaches_any(near)
+
+
+def test_gains_too_far_from_the_network_cannot_bring_a_cell_into_supply() -> None:
+    """A cell the last network missed stays out of supply when every gain lies beyond the range from the
+    network's edge (`SupplyArea.beyond_range`): answered without a search, and as a search would."""
+    hours = np.full((40, 60), 1.0)
+    owner = np.ones((40, 60), dtype=np.int8)
+    owner[:, :10] = 0  # the faction holds the west, its source in the corner
+    friendly_row = np.array([True, False])
+    area = SupplyArea(GridGraph(40, 60), hours, np.array([0]), 60.0)
+    old = area.network(area.ground(owner, friendly_row))
+    unit = np.array([20 * 60 + 30])  # in enemy ground, 20 cells east of the held strip's edge
+    near_gain, far_gain = owner.copy(), owner.copy()
+    far_gain[0:3, 50:53] = 0  # a pocket taken far off, inside the area but out of the network's range from it
+    near_gain[18:23, 10:31] = 0  # a corridor from the strip to the unit
+    assert old.known_reach(unit, old.changes(area.ground(far_gain, friendly_row)), area) is False
+    assert not area.network(area.ground(far_gain, friendly_row)).reaches_any(unit)
+    assert old.known_reach(unit, old.changes(area.ground(far_gain, friendly_row))) is None  # without the area: search
+    assert old.known_reach(unit, old.changes(area.ground(near_gain, friendly_row)), area) is None
+    assert area.network(area.ground(near_gain, friendly_row)).reaches_any(unit)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -206,3 +228,50 @@ def test_a_supply_area_read_off_open_ground_costs_equals_a_searched_one(grid, ra
     a, b = searched.network(searched.ground(owner, row)), read.network(read.ground(owner, row))
     assert np.array_equal(a.cost_map(), b.cost_map())
     assert np.array_equal(a.next_cell_map(), b.next_cell_map())
+
+
+@settings(max_examples=40, deadline=None)
+@given(grids, st.lists(st.tuples(st.lists(st.integers(0, 80), min_size=1, max_size=6), st.integers(0, 2),
+                                 st.sampled_from([0.0, 1e-50, 0.5, 3000.0])), max_size=6), st.floats(0.5, 3.0))
+def test_the_cells_a_spread_touches_are_found_without_a_pass_over_the_map(grid, units, radius):
+    """`touched` lists exactly the cells where `spread` leaves influence (update_owner's active cells)."""
+    h, w, _ = grid
+    disks = Disks((h, w), radius)
+    paths = [[c % (h * w) for c in path] for path, _, _ in units]
+    factions = [f for _, f, _ in units]
+    weights = [wt for _, _, wt in units]
+    influence = spread(3, paths, factions, weights, disks)
+    assert np.array_equal(touched(paths, weights, disks), np.flatnonzero(influence.reshape(3, -1).any(axis=0)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 6), st.integers(0, 2**32 - 1), st.booleans())
+def test_by_owner_reads_each_cells_owner_in_the_row(n, seed, unowned):
+    """by_owner gives row[owner] for every held cell and `unowned` where nobody holds it."""
+    rng = np.random.default_rng(seed)
+    owner = rng.integers(-1, n, (7, 9)).astype(np.int8)
+    row = rng.random(n) < rng.random()
+    expected = np.where(owner >= 0, row[np.maximum(owner, 0)], unowned)
+    assert np.array_equal(by_owner(row, owner, unowned), expected)
+
+
+unit_sets = st.lists(st.tuples(st.lists(st.integers(0, 80), min_size=1, max_size=4), st.integers(0, 2),
+                               st.floats(0.0, 5000.0)), max_size=5)
+
+
+@settings(max_examples=30, deadline=None)
+@given(grids, st.lists(unit_sets, min_size=1, max_size=4), st.floats(0.5, 2.5))
+def test_layers_rewritten_in_place_equal_fresh_ones_step_after_step(grid, steps, radius):
+    """The model's influence and presence buffers (SparseLayers) hold, each step, what fresh arrays would."""
+    h, w, _ = grid
+    disks = Disks((h, w), radius)
+    influence, presence = SparseLayers(3, h * w, np.float32), SparseLayers(3, h * w, bool)
+    for units in steps:
+        paths = [[c % (h * w) for c in path] for path, _, _ in units]
+        factions, weights = [f for _, f, _ in units], [wt for _, _, wt in units]
+        here = [path[-1] for path in paths]
+        active = touched(paths, weights, disks)
+        reused = spread(3, paths, factions, weights, disks, out=influence.fresh([active]))
+        assert np.array_equal(reused, spread(3, paths, factions, weights, disks))
+        marked = presence.fresh([disks.cells([c]) for c in here])
+        assert np.array_equal(covered(3, here, factions, disks, out=marked), covered(3, here, factions, disks))

@@ -24,6 +24,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from sim.rules.control import by_owner
+
 EIGHT = np.ones((3, 3), dtype=bool)
 
 
@@ -58,9 +60,7 @@ def cut_off(owner: np.ndarray, region: np.ndarray, friendly: np.ndarray, hostile
         key = (friendly[f].tobytes(), bars, np.asarray(anchors[f]).tobytes())
         held = held_by.get(key)
         if held is None:
-            table = np.zeros(256, dtype=bool)
-            table[:n] = friendly[f]
-            ground = table[owner.view(np.uint8)] & region
+            ground = by_owner(friendly[f], owner, unowned=False) & region
             for g in bars:
                 ground &= ~barriers[g].reshape(owner.shape)
             held = held_by[key] = anchored(ground, anchors[f])

@@ -108,6 +108,10 @@ class GridGraph:
         np.minimum(block, IMPASSABLE, out=block)
         weights.reshape(self.size, degree)[near] = block
 
+    def neighbours(self, cells: np.ndarray) -> np.ndarray:
+        """(n, 8) flat indices of the cells' neighbours, in NEIGHBOURS order; `size` (the sink) off the grid."""
+        return self._matrix.indices.reshape(self.size, len(NEIGHBOURS))[np.asarray(cells, dtype=np.int64)]
+
     def weights_for(self, cell_hours: np.ndarray) -> np.ndarray:
         """The graph's own edge-weight array, brought up to date for this cost layer.
 
