@@ -306,9 +306,14 @@ def _map(m: f.MapSpec, source: str, base_dir: Path) -> s.MapSpec:
 
 
 def _localities(file: str, source: str, base_dir: Path) -> tuple[s.Locality, ...]:
-    """Extra localities for locality-based counting: a CSV with name, lon and lat columns."""
-    key = "map.localities.file"
+    """Extra localities for locality-based counting: a CSV with name, lon and lat columns (read once per process
+    while the file is unchanged, sim.scenario.filecache: a batch loads its scenario for every run)."""
     path = (base_dir / file).resolve()
+    return cached_parse(path, f"localities {source}", lambda: _read_localities(path, source), copy_result=False)
+
+
+def _read_localities(path: Path, source: str) -> tuple[s.Locality, ...]:
+    key = "map.localities.file"
     try:
         with open(path, newline="", encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))
