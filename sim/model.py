@@ -569,7 +569,7 @@ class ConflictModel(mesa.Model):
         near = d2 <= (2 * sc.combat.range_km) ** 2
         own = (near & ~hostile[fac[:, None], fac[None, :]]) @ s
         foe = (near & hostile[fac[:, None], fac[None, :]]) @ s
-        need = np.array([2 * (1 - self.factions.doctrine[f]["aggression"]) for f in fac])
+        need = np.array([2 * (1 - d["aggression"]) for d in self.factions.doctrine])[fac]
         attacking &= (foe == 0) | (own >= need * foe)
         defending = np.array([u.defending for u in units])
         pairs = combat.engaged_pairs(x, y, fac, hostile, attacking | defending, sc.combat.range_km)

@@ -345,3 +345,25 @@ def test_an_included_road_beyond_the_map_is_not_painted_along_its_edge(tmp_path)
     assert (world.road == 3).sum() == 0  # wholly east of the map: no cell
     edge = np.concatenate([world.road[0], world.road[-1], world.road[:, 0], world.road[:, -1]])
     assert not edge.any()  # R1 and R2 lie inside; nothing runs along the edge
+
+
+def test_a_changed_layer_is_read_again_by_the_next_load(tmp_path: Path) -> None:
+    """Merged includes are kept per process only while every file is unchanged: an edited layer, a removed one."""
+    import os
+
+    (tmp_path / "layer.toml").write_text(LAYER, encoding="utf-8")
+    scenario = tmp_path / "s.toml"
+    scenario.write_text('include = ["./layer.toml"]\n' + HEAD, encoding="utf-8")
+    first = load_scenario(scenario)
+    again = load_scenario(scenario)
+    assert again.sha256 == first.sha256 and [p.lon for p in again.places] == [p.lon for p in first.places]
+    layer = tmp_path / "layer.toml"
+    layer.write_text(LAYER.replace("lon = 36.5", "lon = 36.75"), encoding="utf-8")
+    st = layer.stat()
+    os.utime(layer, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))  # a new mtime even on a coarse clock
+    edited = load_scenario(scenario)
+    assert edited.sha256 != first.sha256
+    assert next(p.lon for p in edited.places if p.name == "Alpha") == 36.75
+    layer.unlink()
+    with pytest.raises(ScenarioError, match="layer.toml"):
+        load_scenario(scenario)

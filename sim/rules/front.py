@@ -16,6 +16,8 @@ Every function works on whole arrays; the links of a faction are rasterised for 
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from sim.world.raster import segment_cells
@@ -41,16 +43,25 @@ def link_mask(cells: np.ndarray, shape: tuple[int, int], cell_km: float, link_km
     height, width = shape
     mask = np.zeros(height * width, dtype=bool)
     cells = np.unique(np.asarray(cells, dtype=np.int64))
-    r, c = np.divmod(cells, width)
-    i, j = link_pairs(c * cell_km, r * cell_km, link_km)
-    if len(i) == 0:
+    pairs, seg, flat = _link_cells(cells.tobytes(), width, float(cell_km), float(link_km))
+    if pairs == 0:
         return mask
-    seg, rows, cols = segment_cells(r[i], c[i], r[j], c[j])
-    flat = rows * width + cols
-    bad = np.zeros(len(i), dtype=bool)
+    bad = np.zeros(pairs, dtype=bool)
     np.logical_or.at(bad, seg, broken[flat])
     mask[flat[~bad[seg]]] = True
     return mask
+
+
+@functools.lru_cache(maxsize=32)
+def _link_cells(cells: bytes, width: int, cell_km: float, link_km: float) -> tuple[int, np.ndarray, np.ndarray]:
+    """(number of links, link index of each cell, flat cells) of the links between these positions (sorted flat
+    cells as bytes). Kept for the next day: garrisons and held places stay put, so most factions' links do."""
+    r, c = np.divmod(np.frombuffer(cells, dtype=np.int64), width)
+    i, j = link_pairs(c * cell_km, r * cell_km, link_km)
+    seg, rows, cols = segment_cells(r[i], c[i], r[j], c[j])
+    flat = rows * width + cols
+    seg.flags.writeable = flat.flags.writeable = False
+    return len(i), seg, flat
 
 
 def boundary_edges(owner: np.ndarray, region: np.ndarray, hostile: np.ndarray

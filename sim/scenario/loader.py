@@ -9,11 +9,13 @@ expected and what was found; nothing downstream re-checks input.
 
 from __future__ import annotations
 
+import copy
 import csv
 import hashlib
 import json
 import math
 import tomllib
+from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -63,14 +65,45 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     unknown reference, place outside the map, a bad include).
     """
     path = Path(path)
-    raw = read_toml(path)
-    raw, included = expand_includes(raw, path, str(path))
+    raw, included, sha256 = _merged(path)
+    if overrides:
+        raw = apply_overrides(raw, overrides)
+    return parse_scenario(raw, str(path), path.parent, sha256, included)
+
+
+_MERGED: OrderedDict[str, tuple[tuple, dict, Included, str]] = OrderedDict()
+_MERGED_KEPT = 8
+
+
+def _merged(path: Path) -> tuple[dict, Included, str]:
+    """The scenario's table with its includes merged, what they brought, and the sha256 of the files together.
+
+    Kept per process while the scenario file and every file it includes are unchanged (size and mtime): a batch
+    loads its scenario for every run, and merging the layers cost more than copying the merged table. Callers get
+    copies they may change.
+    """
+    key = str(path.resolve()) if path.exists() else str(path)
+    hit = _MERGED.get(key)
+    if hit is not None and all(_stamp(p) == stamp for p, stamp in hit[0]):
+        _MERGED.move_to_end(key)
+        return copy.deepcopy(hit[1]), copy.deepcopy(hit[2]), hit[3]
+    raw, included = expand_includes(read_toml(path), path, str(path))
     digest = hashlib.sha256(path.read_bytes())
     for p in included.files:  # the sha256 names the scenario as merged: its includes count
         digest.update(p.read_bytes())
-    if overrides:
-        raw = apply_overrides(raw, overrides)
-    return parse_scenario(raw, str(path), path.parent, digest.hexdigest(), included)
+    stamps = tuple((p, _stamp(p)) for p in (path, *included.files))
+    _MERGED[key] = (stamps, copy.deepcopy(raw), copy.deepcopy(included), digest.hexdigest())
+    while len(_MERGED) > _MERGED_KEPT:
+        _MERGED.popitem(last=False)
+    return raw, included, digest.hexdigest()
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
 
 
 def parse_scenario(raw: dict, source: str, base_dir: Path, sha256: str = "",
