@@ -15,6 +15,8 @@ read off the search's predecessor tree; no unit runs a search of its own.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -135,12 +137,33 @@ def _route_in(cost: np.ndarray, rows: slice, cols: slice, r0: int, c0: int, tr: 
     if not inside.any():
         return None
     sources = (tr[inside] - rows.start) * w + (tc[inside] - cols.start)
-    field = GridGraph(h, w).search(local, sources)
+    field = _window_graph(h, w).search(local, sources)
     start = (r0 - rows.start) * w + (c0 - cols.start)
     if not np.isfinite(field.cost.flat[start]):
         return None
     lr, lc = np.divmod(np.asarray(follow(field.next_cell, start), dtype=np.int64), w)
     return ((lr + rows.start) * width + lc + cols.start).tolist()
+
+
+_GRAPHS = threading.local()  # per thread: a graph's edge weights are rewritten by each search on it
+GRAPHS_KEPT = 16
+
+
+def _window_graph(height: int, width: int) -> GridGraph:
+    """A search graph of this window size, kept for the next route of the same size (most attackers' windows
+    are the minimum one): building the neighbour structure cost more than a small window's search. The graph
+    refreshes its edge weights for each cost layer, so reusing it changes no route."""
+    graphs = getattr(_GRAPHS, "kept", None)
+    if graphs is None:
+        graphs = _GRAPHS.kept = OrderedDict()
+    graph = graphs.get((height, width))
+    if graph is None:
+        graph = graphs[(height, width)] = GridGraph(height, width)
+        while len(graphs) > GRAPHS_KEPT:
+            graphs.popitem(last=False)
+    else:
+        graphs.move_to_end((height, width))
+    return graph
 
 
 def backtrack(pred: np.ndarray, start: int, goal: int) -> list[int]:
