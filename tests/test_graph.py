@@ -232,7 +232,8 @@ def test_a_supply_area_read_off_open_ground_costs_equals_a_searched_one(grid, ra
 
 @settings(max_examples=40, deadline=None)
 @given(grids, st.lists(st.tuples(st.lists(st.integers(0, 80), min_size=1, max_size=6), st.integers(0, 2),
-                                 st.sampled_from([0.0, 1e-50, 0.5, 3000.0])), max_size=6), st.floats(0.5, 3.0))
+                                 st.sampled_from([0.0, 1e-50, 0.5, 3000.0, float("nan")])), max_size=6),
+       st.floats(0.5, 3.0))
 def test_the_cells_a_spread_touches_are_found_without_a_pass_over_the_map(grid, units, radius):
     """`touched` lists exactly the cells where `spread` leaves influence (update_owner's active cells)."""
     h, w, _ = grid

@@ -106,10 +106,11 @@ class SparseLayers:
 
 def touched(paths: Sequence[Sequence[int]], weights: Sequence[float], disks: Disks) -> np.ndarray:
     """Sorted flat indices of the cells `spread` gives some influence: the disks along the paths of units whose
-    weight is above zero in float32 (what `spread(...).any(axis=0)` finds, without a pass over the map)."""
+    weight is not zero in float32 (what `spread(...).any(axis=0)` finds, without a pass over the map; a NaN
+    weight counts, so in-place layers are reset wherever anything was written)."""
     mask = np.zeros(disks.shape[0] * disks.shape[1], dtype=bool)  # a byte a cell: an eighth of the influence
     for path, w in zip(paths, weights, strict=True):
-        if np.float32(w) > 0:
+        if np.float32(w) != 0:
             mask[disks.cells(path)] = True
     return np.flatnonzero(mask)
 
