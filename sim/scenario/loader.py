@@ -9,13 +9,11 @@ expected and what was found; nothing downstream re-checks input.
 
 from __future__ import annotations
 
-import copy
 import csv
 import hashlib
 import json
 import math
 import tomllib
-from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -31,7 +29,7 @@ from sim.formats.scenario import DEFAULT_MOBILITY, KIND_RADIUS, KIND_VALUE  # no
 from sim.io.claimsfile import check_claims_file
 from sim.limits import MAX_DAYS, check_grid, check_radius_cells
 from sim.scenario import schema as s
-from sim.scenario.filecache import cached_parse
+from sim.scenario.filecache import cached_build, cached_parse
 from sim.scenario.gazetteer import announce, default_gazetteer
 from sim.scenario.hold_areas import check_rest, faction_shapes, read_hold_features
 from sim.scenario.includes import Included, complete_places, expand_includes, unknown_name
@@ -71,39 +69,20 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     return parse_scenario(raw, str(path), path.parent, sha256, included)
 
 
-_MERGED: OrderedDict[str, tuple[tuple, dict, Included, str]] = OrderedDict()
-_MERGED_KEPT = 8
-
-
 def _merged(path: Path) -> tuple[dict, Included, str]:
     """The scenario's table with its includes merged, what they brought, and the sha256 of the files together.
 
-    Kept per process while the scenario file and every file it includes are unchanged (size and mtime): a batch
-    loads its scenario for every run, and merging the layers cost more than copying the merged table. Callers get
-    copies they may change.
+    Kept per process while the scenario file and every file it includes are unchanged (sim.scenario.filecache): a
+    batch loads its scenario for every run, and merging the layers cost more than copying the merged table.
     """
-    key = str(path.resolve()) if path.exists() else str(path)
-    hit = _MERGED.get(key)
-    if hit is not None and all(_stamp(p) == stamp for p, stamp in hit[0]):
-        _MERGED.move_to_end(key)
-        return copy.deepcopy(hit[1]), copy.deepcopy(hit[2]), hit[3]
-    raw, included = expand_includes(read_toml(path), path, str(path))
-    digest = hashlib.sha256(path.read_bytes())
-    for p in included.files:  # the sha256 names the scenario as merged: its includes count
-        digest.update(p.read_bytes())
-    stamps = tuple((p, _stamp(p)) for p in (path, *included.files))
-    _MERGED[key] = (stamps, copy.deepcopy(raw), copy.deepcopy(included), digest.hexdigest())
-    while len(_MERGED) > _MERGED_KEPT:
-        _MERGED.popitem(last=False)
-    return raw, included, digest.hexdigest()
+    def build() -> tuple[tuple[dict, Included, str], list[Path]]:
+        raw, included = expand_includes(read_toml(path), path, str(path))
+        digest = hashlib.sha256(path.read_bytes())
+        for p in included.files:  # the sha256 names the scenario as merged: its includes count
+            digest.update(p.read_bytes())
+        return (raw, included, digest.hexdigest()), included.files
 
-
-def _stamp(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_size, st.st_mtime_ns
+    return cached_build(path, "merged scenario", build)
 
 
 def parse_scenario(raw: dict, source: str, base_dir: Path, sha256: str = "",
