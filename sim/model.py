@@ -637,9 +637,11 @@ class ConflictModel(mesa.Model):
         sc = self.spec
         units = self.unit_list()
         n = len(self.factions)
-        paths, weights, factions = [u.path for u in units], [u.strength for u in units], [u.faction for u in units]
-        active = control.touched(paths, weights, self._zoc)  # every cell the influence is nonzero on
-        self.influence = control.spread(n, paths, factions, weights, self._zoc, out=self._influence.fresh([active]))
+        weights, factions = [u.strength for u in units], [u.faction for u in units]
+        zones = [self._zoc.cells(u.path) for u in units]
+        active = control.touched(zones, weights, self._influence.data.shape[1])  # where influence is nonzero
+        self.influence = control.spread_cells(n, zones, factions, weights, self._zoc.shape,
+                                              out=self._influence.fresh([active]))
         here = [u.cell for u in units]
         marked = self._presence_layers.fresh([self._presence.cells([c]) for c in here])
         presence = self._presence_now = control.covered(n, here, factions, self._presence, out=marked)

@@ -242,7 +242,8 @@ def test_the_cells_a_spread_touches_are_found_without_a_pass_over_the_map(grid, 
     factions = [f for _, f, _ in units]
     weights = [wt for _, _, wt in units]
     influence = spread(3, paths, factions, weights, disks)
-    assert np.array_equal(touched(paths, weights, disks), np.flatnonzero(influence.reshape(3, -1).any(axis=0)))
+    cells = [disks.cells(path) for path in paths]
+    assert np.array_equal(touched(cells, weights, h * w), np.flatnonzero(influence.reshape(3, -1).any(axis=0)))
 
 
 @settings(max_examples=60, deadline=None)
@@ -271,7 +272,7 @@ def test_layers_rewritten_in_place_equal_fresh_ones_step_after_step(grid, steps,
         paths = [[c % (h * w) for c in path] for path, _, _ in units]
         factions, weights = [f for _, f, _ in units], [wt for _, _, wt in units]
         here = [path[-1] for path in paths]
-        active = touched(paths, weights, disks)
+        active = touched([disks.cells(path) for path in paths], weights, h * w)
         reused = spread(3, paths, factions, weights, disks, out=influence.fresh([active]))
         assert np.array_equal(reused, spread(3, paths, factions, weights, disks))
         marked = presence.fresh([disks.cells([c]) for c in here])

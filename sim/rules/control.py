@@ -76,11 +76,17 @@ def spread(n_factions: int, paths: Sequence[Sequence[int]], factions: Sequence[i
     once to each distinct cell even where `cells` repeats one (NumPy's buffered fancy-index update).
     `out`, if given, is an all-zero (F, H*W) float32 buffer to add into (`SparseLayers`).
     """
-    shape = disks.shape
+    return spread_cells(n_factions, [disks.cells(path) for path in paths], factions, weights, disks.shape, out)
+
+
+def spread_cells(n_factions: int, cell_sets: Sequence[np.ndarray], factions: Sequence[int], weights: Sequence[float],
+                 shape: tuple[int, int], out: np.ndarray | None = None) -> np.ndarray:
+    """`spread` over each unit's cells already found (`Disks.cells` of its path), for callers that need the cells
+    again (`touched`)."""
     if out is None:
         out = np.zeros((n_factions, shape[0] * shape[1]), dtype=np.float32)
-    for path, f, w in zip(paths, factions, weights, strict=True):
-        out[f, disks.cells(path)] += w
+    for cells, f, w in zip(cell_sets, factions, weights, strict=True):
+        out[f, cells] += w
     return out.reshape(n_factions, *shape)
 
 
@@ -104,14 +110,14 @@ class SparseLayers:
         return self.data
 
 
-def touched(paths: Sequence[Sequence[int]], weights: Sequence[float], disks: Disks) -> np.ndarray:
-    """Sorted flat indices of the cells `spread` gives some influence: the disks along the paths of units whose
-    weight is not zero in float32 (what `spread(...).any(axis=0)` finds, without a pass over the map; a NaN
-    weight counts, so in-place layers are reset wherever anything was written)."""
-    mask = np.zeros(disks.shape[0] * disks.shape[1], dtype=bool)  # a byte a cell: an eighth of the influence
-    for path, w in zip(paths, weights, strict=True):
+def touched(cell_sets: Sequence[np.ndarray], weights: Sequence[float], size: int) -> np.ndarray:
+    """Sorted flat indices of the cells `spread_cells` gives some influence: the cells of units whose weight is not
+    zero in float32 (what `spread(...).any(axis=0)` finds, without a pass over the map; a NaN weight counts, so
+    in-place layers are reset wherever anything was written). `size` is the number of cells of the map."""
+    mask = np.zeros(size, dtype=bool)  # a byte a cell: an eighth of the influence
+    for cells, w in zip(cell_sets, weights, strict=True):
         if np.float32(w) != 0:
-            mask[disks.cells(path)] = True
+            mask[cells] = True
     return np.flatnonzero(mask)
 
 
