@@ -306,11 +306,11 @@ class ConflictModel(mesa.Model):
         fi = u.faction
         last = self._last_network.get(fi)
         if fi not in self._supply and last is not None:
+            area = self._supply_area(fi)
             change = self._supply_change.get(fi)
             if change is None:
-                area = self._supply_area(fi)
                 change = self._supply_change[fi] = last.changes(self._day_ground(fi, area))
-            known = last.known_reach(around, change, self._supply_area(fi))
+            known = last.known_reach(around, change, area)
             if known is not None:
                 return known
         return self.supply_network(fi).reaches_any(around)

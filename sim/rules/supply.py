@@ -138,7 +138,7 @@ class SupplyNetwork:
     local: FlowField
     window: tuple[slice, slice]
     shape: tuple[int, int]
-    ground: np.ndarray | None = None  # the window's ground it was searched on (for `known_reach`)
+    ground: np.ndarray  # the window's ground it was searched on (for `changes` and `known_reach`)
     ROUTES_TRIED = 4  # routes `known_reach` follows before it gives up and lets a search decide
 
     def _to_map(self, local_cells: np.ndarray) -> np.ndarray:
@@ -159,8 +159,6 @@ class SupplyNetwork:
 
     def changes(self, ground: np.ndarray) -> GroundChange:
         """How a later day's `ground` (same area) differs from the ground this network was searched on."""
-        if self.ground is None:
-            raise ValueError("a network searched without its ground cannot compare grounds")
         added = ground & ~self.ground
         removed = (self.ground & ~ground).ravel()
         return GroundChange(added, removed, bool(added.any()), bool(removed.any()))
