@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import threading
 
 import pandas as pd
@@ -12,6 +16,7 @@ import plotly.graph_objects as go
 from sim.errors import BadiaError
 
 DEBIAN_CHROMIUM = "/usr/bin/chromium"
+PNG_TIMEOUT_S = 60.0  # a render takes 2-25 s here; past this kaleido has hung (plotly/Kaleido#441)
 _lock = threading.Lock()
 
 
@@ -30,16 +35,50 @@ class ExportError(BadiaError):
 
 
 def png_bytes(fig: go.Figure, width: int = 1100, height: int | None = None) -> bytes:
-    """The figure as PNG bytes, rendered by kaleido in a headless chromium."""
+    """The figure as PNG bytes, rendered by kaleido in a headless chromium.
+
+    The render runs in a child process (`sim.dashboard.png_child`) with a time limit: kaleido's `to_image` can wait
+    forever (plotly/Kaleido#441), and a page or `badia map` must never hang on it. Past `PNG_TIMEOUT_S` the child's
+    whole process group (kaleido's browser included) is killed and an `ExportError` says so.
+    """
     if browser_path() is None:
         raise ExportError("PNG export needs chromium (apt-get install chromium) or BROWSER_PATH set to a browser.")
-    import plotly.io as pio
-
+    size = (width, int(height or fig.layout.height or 600))
     with _lock:  # one kaleido render at a time: each one drives a browser
-        try:
-            return pio.to_image(fig, format="png", width=width, height=height or fig.layout.height or 600)
-        except Exception as exc:  # noqa: BLE001 - reported on the page
-            raise ExportError(f"PNG export failed: {type(exc).__name__}: {exc}") from None
+        return _render(fig.to_json().encode(), size)
+
+
+def _child_command(size: tuple[int, int]) -> list[str]:
+    """The child that renders: this interpreter running `sim.dashboard.png_child` at `size` (width, height)."""
+    return [sys.executable, "-m", "sim.dashboard.png_child", *map(str, size)]
+
+
+def _render(figure_json: bytes, size: tuple[int, int]) -> bytes:
+    """Run the child on the figure; its PNG, or an `ExportError` if it failed or did not answer in time."""
+    child = subprocess.Popen(_child_command(size), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        image, err = child.communicate(figure_json, timeout=PNG_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        _kill_group(child)
+        raise ExportError(f"PNG export timed out: kaleido did not answer in {PNG_TIMEOUT_S:.0f} s; "
+                          "try again.") from None
+    except BaseException:
+        _kill_group(child)  # Ctrl-C or a dying server thread: leave no browser behind
+        raise
+    with contextlib.suppress(ProcessLookupError):  # a browser kaleido left behind goes with its group
+        os.killpg(child.pid, signal.SIGKILL)
+    if child.returncode != 0 or not image.startswith(b"\x89PNG"):
+        reason = err.decode(errors="replace").strip().splitlines()
+        raise ExportError(f"PNG export failed: {reason[-1] if reason else f'exit code {child.returncode}'}")
+    return image
+
+
+def _kill_group(child: subprocess.Popen) -> None:
+    """Kill the child and everything it started (kaleido's chromium), then reap it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signal.SIGKILL)
+    child.communicate()
 
 
 def curves_csv(curves: pd.DataFrame) -> str:

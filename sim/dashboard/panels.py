@@ -367,10 +367,11 @@ def _register_day_controls(app: Dash, p: str, cache: ResultCache, kind: type, gr
 
 
 def _download_png(fig: Any, name: str) -> tuple:
+    """The PNG to download and "Exported NAME"; or no download and why, in the error red of `.message`."""
     try:
         return dcc.send_bytes(exports.png_bytes(fig), name), f"Exported {name}"
     except BadiaError as exc:
-        return no_update, str(exc)
+        return no_update, html.Span(str(exc), className="message")
 
 
 def file_stem(title: str) -> str:
