@@ -703,7 +703,9 @@ class ConflictModel(mesa.Model):
         if not cut.any():
             return
         delay = np.array([d["pocket_days"] for d in f.doctrine] + [np.inf])
-        falling = cut & (self.cut_days >= delay[self.owner.astype(np.int64)])
+        cells = np.flatnonzero(cut)  # a pocket is a few cells of the map: look up its holders' delays alone
+        falling = np.zeros(cut.shape, dtype=bool)
+        falling.flat[cells] = self.cut_days.flat[cells] >= delay[self.owner.flat[cells].astype(np.int64)]
         if not falling.any():
             return
         new = enclosure.heirs(self.owner, w.region, falling, hostile, links, self._forbidden)

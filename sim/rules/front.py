@@ -66,19 +66,23 @@ def _link_cells(cells: bytes, width: int, cell_km: float, link_km: float) -> tup
 
 def boundary_edges(owner: np.ndarray, region: np.ndarray, hostile: np.ndarray
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The 4-neighbour edges between cells of hostile factions: (cells a, cells b, owner a, owner b), flat."""
-    width = owner.shape[1]
+    """The 4-neighbour edges between cells of hostile factions: (cells a, cells b, owner a, owner b), flat.
+
+    Horizontal edges first, then vertical ones, each in row-major order of cell a (cell b is a's right or lower
+    neighbour); the flat cells are read off the edge masks, with no index grid of the map.
+    """
+    height, width = owner.shape
     held = region & (owner >= 0)
-    flat_owner = owner.ravel().astype(np.int64)
-    idx = np.arange(owner.size).reshape(owner.shape)
-    a_parts, b_parts = [], []
-    for a_sl, b_sl in (((slice(None), slice(0, width - 1)), (slice(None), slice(1, width))),
-                       ((slice(0, owner.shape[0] - 1), slice(None)), (slice(1, owner.shape[0]), slice(None)))):
+    a_parts = []
+    for a_sl, b_sl, row_width, step in (((slice(None), slice(0, width - 1)), (slice(None), slice(1, width)), width - 1, 1),
+                                        ((slice(0, height - 1), slice(None)), (slice(1, height), slice(None)), width, width)):
         both = held[a_sl] & held[b_sl] & (owner[a_sl] != owner[b_sl])
-        a_parts.append(idx[a_sl][both])
-        b_parts.append(idx[b_sl][both])
-    a, b = np.concatenate(a_parts), np.concatenate(b_parts)
-    fa, fb = flat_owner[a], flat_owner[b]
+        r, c = np.divmod(np.flatnonzero(both), row_width)
+        a_parts.append((r * width + c, step))
+    a = np.concatenate([cells for cells, _ in a_parts])
+    b = np.concatenate([cells + step for cells, step in a_parts])
+    flat_owner = owner.ravel()
+    fa, fb = flat_owner[a].astype(np.int64), flat_owner[b].astype(np.int64)
     keep = hostile[fa, fb]
     return a[keep], b[keep], fa[keep], fb[keep]
 

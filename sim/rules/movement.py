@@ -146,21 +146,24 @@ def _route_in(cost: np.ndarray, rows: slice, cols: slice, r0: int, c0: int, tr: 
 
 
 _GRAPHS = threading.local()  # per thread: a graph's edge weights are rewritten by each search on it
-GRAPHS_KEPT = 16
+GRAPH_CELLS_KEPT = 150_000  # cells of the graphs kept (~110 bytes a cell: ~16 MB; a Badia run uses ~24 sizes, 38k)
 
 
 def _window_graph(height: int, width: int) -> GridGraph:
-    """A search graph of this window size, kept for the next route of the same size (most attackers' windows
-    are the minimum one): building the neighbour structure cost more than a small window's search. The graph
-    refreshes its edge weights for each cost layer, so reusing it changes no route."""
+    """A search graph of this window size, kept for the next route of the same size: building the neighbour
+    structure cost more than a small window's search. The graph refreshes its edge weights for each cost layer,
+    so reusing it changes no route. The graphs kept are bounded by their cells (`GRAPH_CELLS_KEPT`), not their
+    number: a run needs a few dozen small ones, and a whole-map fallback must not keep a dozen large ones."""
     graphs = getattr(_GRAPHS, "kept", None)
     if graphs is None:
         graphs = _GRAPHS.kept = OrderedDict()
     graph = graphs.get((height, width))
     if graph is None:
         graph = graphs[(height, width)] = GridGraph(height, width)
-        while len(graphs) > GRAPHS_KEPT:
-            graphs.popitem(last=False)
+        cells = sum(g.size for g in graphs.values())
+        while cells > GRAPH_CELLS_KEPT and len(graphs) > 1:
+            _, dropped = graphs.popitem(last=False)
+            cells -= dropped.size
     else:
         graphs.move_to_end((height, width))
     return graph

@@ -8,11 +8,12 @@ built from several files (a scenario merged with its includes, `cached_build`) i
 
 from __future__ import annotations
 
-import copy
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+
+from sim.scenario.tablecopy import copy_tables
 
 MAX_FILES = 32
 _CACHE: OrderedDict[tuple, Any] = OrderedDict()
@@ -34,7 +35,7 @@ def cached_parse(path: Path, kind: str, parse: Callable[[], Any], copy_result: b
     else:
         value = parse()
         _remember(key, value)
-    return copy.deepcopy(value) if copy_result else value
+    return copy_tables(value) if copy_result else value
 
 
 def cached_build(path: Path, kind: str, build: Callable[[], tuple[Any, Sequence[Path]]]) -> Any:
@@ -45,9 +46,9 @@ def cached_build(path: Path, kind: str, build: Callable[[], tuple[Any, Sequence[
     hit = _CACHE.get(key)
     if hit is not None and all(_stamp(f) == stamp for f, stamp in hit[0]):
         _CACHE.move_to_end(key)
-        return copy.deepcopy(hit[1])
+        return copy_tables(hit[1])
     value, files = build()
-    _remember(key, (tuple((f, _stamp(f)) for f in (path, *files)), copy.deepcopy(value)))
+    _remember(key, (tuple((f, _stamp(f)) for f in (path, *files)), copy_tables(value)))
     return value
 
 

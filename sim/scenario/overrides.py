@@ -8,13 +8,13 @@ Keys are dotted paths into the TOML. Arrays of tables are addressed by an elemen
 
 from __future__ import annotations
 
-import copy
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sim.errors import ScenarioError, did_you_mean
+from sim.scenario.tablecopy import copy_tables
 
 
 def slug(name: str) -> str:
@@ -64,7 +64,7 @@ def _element(items: list, segment: str, source: str, path: str) -> dict:
 
 def apply_overrides(table: dict, overrides: Mapping[str, Any], source: str = "--set") -> dict:
     """Return a deep copy of `table` with every dotted-path override applied."""
-    out = copy.deepcopy(table)
+    out = copy_tables(table)
     for dotted, value in overrides.items():
         parts = dotted.split(".")
         node: Any = out

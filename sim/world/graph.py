@@ -100,8 +100,10 @@ class GridGraph:
         """
         degree = len(NEIGHBOURS)
         nbrs = self._matrix.indices.reshape(self.size, degree)
-        near = np.unique(np.concatenate([changed, nbrs[changed].ravel()]))
-        near = near[near < self.size].astype(np.int64)  # not the sink
+        marked = np.zeros(self.size + 1, dtype=bool)  # the changed cells and their neighbours, in order
+        marked[changed] = True
+        marked[nbrs[changed]] = True
+        near = np.flatnonzero(marked[:self.size])  # not the sink
         hours = np.append(cell_hours.ravel(), np.inf)  # the sink (off the map) is impassable
         block = hours[near][:, None] + hours[nbrs[near]]
         block *= self._half_len
