@@ -587,7 +587,9 @@ class ConflictModel(mesa.Model):
                 eligible = attacking & pairs.any(axis=1) & self._faction_mask(r.supports or (r.actor,))[fac]
                 if centre is not None and r.radius_km is not None:
                     eligible &= np.hypot(x - self._cx[centre], y - self._cy[centre]) <= r.radius_km
-                air_mult = np.maximum(air_mult, airpower.close_support(st, eligible, np.argsort(-s, kind="stable")))
+                if eligible.any():  # else no sortie is flown and every multiplier stays 1
+                    air_mult = np.maximum(air_mult, airpower.close_support(st, eligible,
+                                                                           np.argsort(-s, kind="stable")))
             elif r.rule == "zone_denial" and self.zone_active[r.zone]:
                 in_zone = self.world.zones[r.zone].ravel()[cells]
                 hit = airpower.zone_denial(st, days, in_zone, self._targets(st)[fac], s - damage,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import sim
 from sim.rules.combat import Engagement, expected_losses, square_law_closed_form
@@ -103,3 +105,28 @@ def test_stochastic_losses_centre_on_the_expectation(scenario_file):
     draws = np.array([rng.poisson(expected) for _ in range(4000)])
     assert draws.mean(axis=0) == pytest.approx(expected, rel=0.02)
     assert draws.std(axis=0).min() > 0
+
+
+@given(st.integers(2, 40), st.integers(0, 2**32 - 1))
+def test_a_unit_out_of_the_fight_changes_nobody_s_losses(n: int, seed: int) -> None:
+    # only the shooters' rows of the share matrix are built (combat._Shooters): a unit that engages nobody must
+    # lose nothing and leave every other unit's losses exactly as they were
+    rng = np.random.default_rng(seed)
+    pairs = rng.random((n, n)) < 0.2
+    pairs = pairs | pairs.T
+    np.fill_diagonal(pairs, False)
+    s = rng.random(n) * 1000
+    fire, linear, defence = rng.random(n), rng.random(n) < 0.5, 1 + rng.random(n)
+    alone = combat_losses(pairs, s, fire, linear, defence)
+    bigger = np.zeros((n + 1, n + 1), dtype=bool)
+    bigger[:n, :n] = pairs
+    with_idle = combat_losses(bigger, np.append(s, 500.0), np.append(fire, 1.0), np.append(linear, False),
+                              np.append(defence, 1.0))
+    assert with_idle[n] == 0.0
+    np.testing.assert_allclose(with_idle[:n], alone, rtol=1e-12)
+
+
+def combat_losses(pairs: np.ndarray, s: np.ndarray, fire: np.ndarray, linear: np.ndarray,
+                  defence: np.ndarray) -> np.ndarray:
+    eng = Engagement(pairs=pairs, fire=fire, linear=linear, defence=defence)
+    return expected_losses(s, eng, 0.25, 6)

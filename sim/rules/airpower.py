@@ -59,7 +59,7 @@ def close_support(state: AirState, eligible: np.ndarray, order: np.ndarray) -> n
     """Fire multipliers for this step: `multiplier` for eligible units while today's sorties last."""
     mult = np.ones(len(eligible))
     left = int(state.rule.sorties_per_day - state.used_today)
-    chosen = [i for i in order if eligible[i]][:max(left, 0)]
+    chosen = order[eligible[order]][:max(left, 0)]
     mult[chosen] = state.rule.multiplier
     state.used_today += len(chosen)
     return mult

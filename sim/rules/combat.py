@@ -41,39 +41,60 @@ def engaged_pairs(x: np.ndarray, y: np.ndarray, faction: np.ndarray, hostile: np
     return pairs
 
 
-def loss_rates(strength: np.ndarray, eng: Engagement, scratch: tuple[np.ndarray, np.ndarray] | None = None
-               ) -> np.ndarray:
-    """Instantaneous losses per day of every unit for the given strengths.
-
-    `scratch` is two (n, n) float buffers to work in: with hundreds of units the n x n temporaries of
-    each call made glibc grow and trim its heap every sub-step (a million page faults at 480 units);
-    reusing two buffers keeps the arithmetic, and so the result, exactly as without them.
-    """
-    n = len(strength)
-    targeted, weighted = scratch if scratch is not None else (np.empty((n, n)), np.empty((n, n)))
-    s = np.maximum(strength, 0.0)
-    np.multiply(eng.pairs, s[None, :], out=targeted)  # row j: strengths of the units j fires at
-    total = targeted.sum(axis=1, keepdims=True)
-    share = np.divide(targeted, total, out=targeted, where=total > 0)  # share[j, i], in place
-    share[(total <= 0)[:, 0]] = 0.0
-    if eng.across is not None:  # fire across a barrier is weakened after it is shared out, not redirected
-        share *= eng.across
-    per_shooter = eng.fire * s  # square law: fire proportional to the shooter's strength
-    square = np.multiply(share, (per_shooter * ~eng.linear)[:, None], out=weighted).sum(axis=0)
-    linear = np.multiply(share, (per_shooter * eng.linear)[:, None], out=weighted).sum(axis=0) * s
-    return (square + linear) / eng.defence
+def loss_rates(strength: np.ndarray, eng: Engagement) -> np.ndarray:
+    """Instantaneous losses per day of every unit for the given strengths."""
+    return _Shooters(eng).rates(strength)
 
 
 def expected_losses(strength: np.ndarray, eng: Engagement, days: float, substeps: int) -> np.ndarray:
     """Losses over `days`, integrated with the midpoint rule; never more than a unit has."""
     s = strength.astype(float).copy()
     h = days / substeps
-    n = len(s)
-    scratch = (np.empty((n, n)), np.empty((n, n)))
+    shooters = _Shooters(eng)
     for _ in range(substeps):
-        mid = np.maximum(s - 0.5 * h * loss_rates(s, eng, scratch), 0.0)
-        s = np.maximum(s - h * loss_rates(mid, eng, scratch), 0.0)
+        mid = np.maximum(s - 0.5 * h * shooters.rates(s), 0.0)
+        s = np.maximum(s - h * shooters.rates(mid), 0.0)
     return strength - s
+
+
+class _Shooters:
+    """An engagement's fire, worked out over the rows of the units that fire (a few of a run's tens of units).
+
+    A unit that engages nobody fires nothing: its row of the share matrix is zero and adds nothing to any
+    unit's losses, so only the shooters' rows are built. Each row keeps every column, so its sum is taken
+    over the same values in the same order as with the whole matrix, and the losses are the same, bit for
+    bit. The (shooters, n) buffers are reused by every sub-step: with hundreds of units, n x n temporaries
+    made glibc grow and trim its heap every sub-step.
+    """
+
+    def __init__(self, eng: Engagement) -> None:
+        self.rows = np.flatnonzero(eng.pairs.any(axis=1))
+        self.pairs = eng.pairs[self.rows]
+        self.across = None if eng.across is None else eng.across[self.rows]
+        # square law: fire proportional to the shooter's strength; linear law: to the target's too
+        self.fire_square = (eng.fire * ~eng.linear)[self.rows]
+        self.fire_linear = (eng.fire * eng.linear)[self.rows]
+        self.defence = eng.defence
+        self.targeted = np.empty(self.pairs.shape)
+        self.weighted = np.empty(self.pairs.shape)
+
+    def rates(self, strength: np.ndarray) -> np.ndarray:
+        """Losses per day of every unit at these strengths."""
+        s = np.maximum(strength, 0.0)
+        np.multiply(self.pairs, s[None, :], out=self.targeted)  # row j: strengths of the units j fires at
+        total = self.targeted.sum(axis=1, keepdims=True)
+        positive = total > 0
+        if positive.all():  # (most sub-steps: the masked divide and the zeroing cost twice the arithmetic)
+            share = np.divide(self.targeted, total, out=self.targeted)  # share[j, i], in place
+        else:
+            share = np.divide(self.targeted, total, out=self.targeted, where=positive)
+            share[~positive[:, 0]] = 0.0
+        if self.across is not None:  # fire across a barrier is weakened after it is shared out, not redirected
+            share *= self.across
+        fired = s[self.rows]
+        square = np.multiply(share, (self.fire_square * fired)[:, None], out=self.weighted).sum(axis=0)
+        linear = np.multiply(share, (self.fire_linear * fired)[:, None], out=self.weighted).sum(axis=0) * s
+        return (square + linear) / self.defence
 
 
 def draw_losses(expected: np.ndarray, strength: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
