@@ -352,6 +352,11 @@ class PoolEvaluator:
                             yield died_outcome(job, f"worker died ({how}) {n} times",
                                                time.perf_counter() - w.started)
                         continue
+                    # the worker's next run starts before this one is stored: it would idle while the parent
+                    # writes the outcome (and, on a machine with a core per worker, waits for a core to do it)
+                    follow_on = retry.popleft() if retry else next(it, None)
+                    if follow_on is not None:
+                        self._give(self._slots.index(w), follow_on)
                     yield outcome
         finally:  # abandoned mid-way (Ctrl-C, an error): runs in flight are dropped with their workers
             for i, w in enumerate(self._slots):
