@@ -61,7 +61,7 @@ def _render(figure_json: bytes, size: tuple[int, int]) -> bytes:
         image, err = child.communicate(figure_json, timeout=PNG_TIMEOUT_S)
     except subprocess.TimeoutExpired:
         _kill_group(child)
-        raise ExportError(f"PNG export timed out: kaleido did not answer in {PNG_TIMEOUT_S:.0f} s; "
+        raise ExportError(f"PNG export timed out: kaleido did not answer in {PNG_TIMEOUT_S:g} s; "
                           "try again.") from None
     except BaseException:
         _kill_group(child)  # Ctrl-C or a dying server thread: leave no browser behind
