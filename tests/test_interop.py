@@ -15,14 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import playwright.sync_api as playwright_api
 import pytest
+from test_dashboard_fixtures import chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "interop.md"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
 
 def example(name: str) -> str:
@@ -146,8 +143,7 @@ def solara_page() -> Iterator[str]:
 
 @pytest.mark.browser
 def test_solaraviz_page_draws_the_map_and_curves_and_steps(solara_page: str, tmp_path: Path) -> None:
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -162,7 +158,6 @@ def test_solaraviz_page_draws_the_map_and_curves_and_steps(solara_page: str, tmp
         page.wait_for_function("document.querySelector('.js-plotly-plot .gtitle').textContent.includes('06:00')",
                                timeout=60_000)
         page.screenshot(path=str(tmp_path / "solaraviz.png"), full_page=True)
-        browser.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
 
 
