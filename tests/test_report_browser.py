@@ -14,7 +14,6 @@ from test_report import corridor_claims
 
 import sim
 
-
 if not Path(CHROMIUM).exists():
     pytest.fail(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)",
                 pytrace=False)
