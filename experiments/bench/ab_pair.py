@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -27,12 +26,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from study import write_experiment
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent.parent
 RESULTS = BENCH_DIR / "results"
-EXPERIMENT = REPO / "experiments" / "badia_study.toml"
-DIMENSIONS = 8 + 2  # a Saltelli design over the study's eight parameters: N x (D + 2) runs
 
 
 def commit_of(tree: Path) -> str:
@@ -42,15 +40,6 @@ def commit_of(tree: Path) -> str:
 
     commit = git("rev-parse", "--short", "HEAD") or "unknown"
     return commit + ("+" if git("status", "--porcelain", "--untracked-files=no") else "")
-
-
-def small_study(runs: int, folder: Path) -> Path:
-    """A copy of the study experiment with about `runs` runs (its base samples set to runs / 10)."""
-    text = EXPERIMENT.read_text(encoding="utf-8")
-    text = re.sub(r"(?m)^samples = \d+", f"samples = {max(1, runs // DIMENSIONS)}", text)
-    path = folder / "ab_study.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def start_batch(tree: Path, experiment: Path, out: Path) -> subprocess.Popen:
@@ -91,7 +80,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="badia-ab-") as tmp:
         folder = args.out or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        experiment = small_study(args.runs, folder)
+        experiment, _, _ = write_experiment(args.runs, folder)
         outs = {side: folder / f"batch-{side}" for side in ("before", "after")}
         t0 = time.perf_counter()
         procs = {side: start_batch(tree, experiment, outs[side])

@@ -39,7 +39,7 @@ def png_bytes(fig: go.Figure, width: int = 1100, height: int | None = None) -> b
 
     The render runs in a child process (`sim.dashboard.png_child`) with a time limit: kaleido's `to_image` can wait
     forever (plotly/Kaleido#441), and a page or `badia map` must never hang on it. Past `PNG_TIMEOUT_S` the child's
-    whole process group (kaleido's browser included) is killed and an `ExportError` says so.
+    whole process group is killed (chromium, in its own session, exits with its pipes) and an `ExportError` says so.
     """
     if browser_path() is None:
         raise ExportError("PNG export needs chromium (apt-get install chromium) or BROWSER_PATH set to a browser.")
@@ -64,10 +64,9 @@ def _render(figure_json: bytes, size: tuple[int, int]) -> bytes:
         raise ExportError(f"PNG export timed out: kaleido did not answer in {PNG_TIMEOUT_S:g} s; "
                           "try again.") from None
     except BaseException:
-        _kill_group(child)  # Ctrl-C or a dying server thread: leave no browser behind
+        _kill_group(child)  # Ctrl-C or a dying server thread: leave no process behind
         raise
-    with contextlib.suppress(ProcessLookupError):  # a browser kaleido left behind goes with its group
-        os.killpg(child.pid, signal.SIGKILL)
+    _kill_group(child)  # a helper the render left behind goes with its group
     if child.returncode != 0 or not image.startswith(b"\x89PNG"):
         reason = err.decode(errors="replace").strip().splitlines()
         raise ExportError(f"PNG export failed: {reason[-1] if reason else f'exit code {child.returncode}'}")
@@ -75,7 +74,8 @@ def _render(figure_json: bytes, size: tuple[int, int]) -> bytes:
 
 
 def _kill_group(child: subprocess.Popen) -> None:
-    """Kill the child and everything it started (kaleido's chromium), then reap it."""
+    """Kill the child and every process of its group, then reap it. (Chromium itself runs in a session of its own,
+    which choreographer starts; it exits when its pipes to the killed child close.)"""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(child.pid, signal.SIGKILL)
     child.communicate()

@@ -2,7 +2,7 @@
 
 Reads the figure's plotly JSON on stdin, takes the width and height in pixels as its two arguments, and writes the
 PNG bytes to stdout. It runs in
-its own process group so the parent can kill it, and the browser kaleido started, when kaleido does not answer
+its own process group so the parent can kill it when kaleido does not answer
 (plotly/Kaleido#441: `to_image` can wait forever).
 """
 
